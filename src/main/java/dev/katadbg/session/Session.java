@@ -1,0 +1,92 @@
+package dev.katadbg.session;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * One debug session: a shim (identified by namespace and sandbox id) running under one Delve
+ * server. Pids are stored with their kernel start times so a reused pid is never mistaken for
+ * the original process.
+ */
+public record Session(
+    String id,
+    String namespace,
+    Path dir,
+    Optional<Path> bundle,
+    Path shimBinary,
+    String listen,
+    SessionState state,
+    Optional<String> reason,
+    ProcessRef debugger,
+    Optional<ProcessRef> startProcess,
+    Optional<ProcessRef> shim,
+    Instant created) {
+
+  /** containerd's own rule for ids and namespaces; it also keeps them safe as path elements. */
+  public static final Pattern ID = Pattern.compile("[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*");
+
+  public Session {
+    requireId("id", id);
+    requireId("namespace", namespace);
+    Objects.requireNonNull(dir);
+    Objects.requireNonNull(listen);
+    Objects.requireNonNull(state);
+    Objects.requireNonNull(debugger);
+    Objects.requireNonNull(created);
+  }
+
+  /** A process by pid and kernel start time (clock ticks since boot, /proc/PID/stat field 22). */
+  public record ProcessRef(int pid, long startTime) {
+    public ProcessRef {
+      if (pid < 0) {
+        throw new IllegalArgumentException("negative pid " + pid);
+      }
+    }
+
+    public static ProcessRef none() {
+      return new ProcessRef(0, 0);
+    }
+
+    public boolean isNone() {
+      return pid == 0;
+    }
+  }
+
+  public Session withState(SessionState s, Optional<String> why) {
+    return new Session(id, namespace, dir, bundle, shimBinary, listen, s, why, debugger,
+        startProcess, shim, created);
+  }
+
+  public Session withDebugger(ProcessRef d, String listenAddress) {
+    return new Session(id, namespace, dir, bundle, shimBinary, listenAddress, state, reason, d,
+        startProcess, shim, created);
+  }
+
+  public Session withProcesses(Optional<ProcessRef> start, Optional<ProcessRef> daemon) {
+    return new Session(id, namespace, dir, bundle, shimBinary, listen, state, reason, debugger,
+        start, daemon, created);
+  }
+
+  /** The session's log of what katadbg did, with Delve's own output beside it. */
+  public Path log() {
+    return dir.resolve("katadbg.log");
+  }
+
+  public Path debuggerLog() {
+    return dir.resolve("dlv.log");
+  }
+
+  public Path shimStderr() {
+    return dir.resolve("shim.stderr");
+  }
+
+  static void requireId(String what, String value) {
+    if (value == null || !ID.matcher(value).matches()) {
+      throw new IllegalArgumentException(what + " '" + value + "' is not a valid containerd "
+          + what + " (letters, digits and . _ - between them)");
+    }
+  }
+}

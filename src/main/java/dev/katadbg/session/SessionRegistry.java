@@ -1,0 +1,252 @@
+package dev.katadbg.session;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParser;
+import dev.katadbg.session.Session.ProcessRef;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * The sessions on this host, one directory each under {@code STATE/sessions/NAMESPACE/ID}. The
+ * state directory is 0700 and owned by us: it holds debugger sockets and logs of root shims, so
+ * nothing here may live under a predictable name in a world-writable place.
+ *
+ * <p>A session is claimed by creating its directory, which the kernel does atomically: two
+ * starts of one sandbox cannot both win, and starts of different sandboxes never touch the same
+ * file.
+ */
+public final class SessionRegistry {
+  private static final Set<PosixFilePermission> OWNER_ONLY =
+      PosixFilePermissions.fromString("rwx------");
+  private static final String RECORD = "session.json";
+
+  private final Path root;
+  private final Predicate<ProcessRef> alive;
+
+  private SessionRegistry(Path root, Predicate<ProcessRef> alive) {
+    this.root = root;
+    this.alive = alive;
+  }
+
+  /**
+   * Opens (creating if needed) the registry at {@code stateDir}; {@code alive} tells whether a
+   * recorded process still exists (the same pid with the same start time).
+   */
+  public static SessionRegistry open(Path stateDir, Predicate<ProcessRef> alive) {
+    try {
+      ensurePrivateDir(stateDir);
+      ensurePrivateDir(stateDir.resolve("sessions"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot use state directory " + stateDir + ": "
+          + e.getMessage() + " (katadbg must run as root, or set [state] dir)", e);
+    }
+    return new SessionRegistry(stateDir, alive);
+  }
+
+  public Path stateDir() {
+    return root;
+  }
+
+  /** The outcome of trying to take a sandbox id for a new session. */
+  public sealed interface Claim {
+    /** The directory is ours; the caller must {@link #save} a record or {@link #remove} it. */
+    record Claimed(Path dir) implements Claim {}
+
+    /** A live session already serves this sandbox. */
+    record Busy(Session existing) implements Claim {}
+  }
+
+  /**
+   * Claims {@code namespace/id} for a session set up by {@code owner} (the wrapper's own
+   * process), replacing a dead session's leftovers.
+   */
+  public Claim claim(String namespace, String id) {
+    Session.requireId("namespace", namespace);
+    Session.requireId("id", id);
+    Path dir = root.resolve("sessions").resolve(namespace).resolve(id);
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        ensurePrivateDir(dir.getParent());
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        return new Claim.Claimed(dir);
+      } catch (FileAlreadyExistsException e) {
+        Optional<Session> existing = read(dir);
+        if (existing.isPresent() && isLive(existing.get())) {
+          return new Claim.Busy(existing.get());
+        }
+        if (existing.isEmpty() && recentlyCreated(dir)) {
+          // Claimed a moment ago by a start that has not written its record yet.
+          return new Claim.Busy(placeholder(namespace, id, dir));
+        }
+        deleteTree(dir);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create session directory " + dir + ": " + e, e);
+      }
+    }
+    throw new IllegalStateException("could not claim session directory " + dir);
+  }
+
+  /** Writes the session's record atomically, so readers see the old or the new one whole. */
+  public void save(Session s) {
+    Path tmp = s.dir().resolve(RECORD + ".tmp");
+    try {
+      String json = new GsonBuilder().setPrettyPrinting().create().toJson(SessionJson.toJson(s));
+      Files.writeString(tmp, json + "\n", StandardCharsets.UTF_8);
+      try {
+        Files.move(tmp, s.dir().resolve(RECORD), StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, s.dir().resolve(RECORD), StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write session record in " + s.dir(), e);
+    }
+  }
+
+  /** Every recorded session, newest first, with the state of dead ones shown as GONE. */
+  public List<Session> list() {
+    List<Session> out = new ArrayList<>();
+    Path sessions = root.resolve("sessions");
+    try (DirectoryStream<Path> namespaces = Files.newDirectoryStream(sessions)) {
+      for (Path ns : namespaces) {
+        try (DirectoryStream<Path> ids = Files.newDirectoryStream(ns)) {
+          for (Path dir : ids) {
+            read(dir).map(this::withLiveness).ifPresent(out::add);
+          }
+        } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+          // Removed while we looked: nothing to show.
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list sessions in " + sessions, e);
+    }
+    out.sort(Comparator.comparing(Session::created).reversed());
+    return out;
+  }
+
+  /**
+   * Finds a session by {@code ID}, {@code NAMESPACE/ID} or a unique id prefix; an ambiguous
+   * prefix is an error that lists the candidates.
+   */
+  public Optional<Session> find(String query) {
+    List<Session> all = list();
+    List<Session> exact = all.stream()
+        .filter(s -> s.id().equals(query) || (s.namespace() + "/" + s.id()).equals(query))
+        .toList();
+    List<Session> matches = !exact.isEmpty() ? exact
+        : all.stream().filter(s -> s.id().startsWith(query)
+            || (s.namespace() + "/" + s.id()).startsWith(query)).toList();
+    if (matches.size() > 1) {
+      throw new IllegalArgumentException("'" + query + "' matches " + matches.size()
+          + " sessions: " + String.join(", ",
+              matches.stream().map(s -> s.namespace() + "/" + s.id()).toList())
+          + " (give more of the id, or NAMESPACE/ID)");
+    }
+    return matches.stream().findFirst();
+  }
+
+  /** The session of exactly this sandbox, if one is recorded. */
+  public Optional<Session> get(String namespace, String id) {
+    return read(root.resolve("sessions").resolve(namespace).resolve(id)).map(this::withLiveness);
+  }
+
+  /** True while the processes the session depends on still exist. */
+  public boolean isLive(Session s) {
+    return switch (s.state()) {
+      case FAILED, STOPPED, GONE -> false;
+      case PASSTHROUGH -> s.shim().map(alive::test).orElse(false);
+      default -> alive.test(s.debugger());
+    };
+  }
+
+  /** Deletes the session's directory and everything in it (logs included). */
+  public void remove(Session s) {
+    deleteTree(s.dir());
+  }
+
+  private Session withLiveness(Session s) {
+    if (s.state() == SessionState.GONE || s.state() == SessionState.FAILED
+        || s.state() == SessionState.STOPPED || isLive(s)) {
+      return s;
+    }
+    return s.withState(SessionState.GONE, s.reason());
+  }
+
+  private Optional<Session> read(Path dir) {
+    try {
+      String text = Files.readString(dir.resolve(RECORD), StandardCharsets.UTF_8);
+      return Optional.of(SessionJson.fromJson(JsonParser.parseString(text).getAsJsonObject()));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static boolean recentlyCreated(Path dir) {
+    try {
+      long age = System.currentTimeMillis() - Files.getLastModifiedTime(dir).toMillis();
+      return age < 5_000;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static Session placeholder(String namespace, String id, Path dir) {
+    return new Session(id, namespace, dir, Optional.empty(), Path.of("/"), "", SessionState.STARTING,
+        Optional.empty(), ProcessRef.none(), Optional.empty(), Optional.empty(),
+        java.time.Instant.now());
+  }
+
+  private static void ensurePrivateDir(Path dir) throws IOException {
+    try {
+      Files.createDirectories(dir.getParent());
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+    } catch (FileAlreadyExistsException e) {
+      // Checked below.
+    }
+    PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class,
+        java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    if (!a.isDirectory()) {
+      throw new IOException(dir + " exists and is not a directory");
+    }
+    String me = System.getProperty("user.name");
+    if (!a.owner().getName().equals(me)) {
+      throw new IOException(dir + " is owned by " + a.owner().getName() + ", not " + me);
+    }
+    if (!a.permissions().equals(OWNER_ONLY)) {
+      Files.setPosixFilePermissions(dir, OWNER_ONLY);
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (NoSuchFileException e) {
+      // Already gone.
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove " + dir, e);
+    }
+  }
+}
