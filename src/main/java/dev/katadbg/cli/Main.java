@@ -1,7 +1,75 @@
 package dev.katadbg.cli;
 
-public final class Main {
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code katadbg}: the command line. Each subcommand is thin; the work is in the packages. */
+@Command(name = "katadbg", mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Debug containerd shim v2 runtimes (Kata, runc, ...) under Delve.",
+    subcommands = {SessionsCommand.class, StopCommand.class,
+        CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** The testable entry: parses, runs and maps every outcome to an {@link ExitCode}. */
+  public static int run(PrintWriter out, PrintWriter err, Map<String, String> env,
+      String... args) {
+    CommandLine cl = new CommandLine(new Main(), new Factory(env));
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      err.println("katadbg: " + e.getMessage());
+      return e instanceof CliException c ? c.exitCode() : ExitCode.FAILURE;
+    });
+    cl.setParameterExceptionHandler((e, a) -> {
+      err.println("katadbg: " + e.getMessage() + " (see: "
+          + e.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
+      return ExitCode.USAGE;
+    });
+    return cl.execute(args);
+  }
+
   public static void main(String[] args) {
-    System.out.println("katadbg");
+    PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+    PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    int code = run(out, err, System.getenv(), args);
+    out.flush();
+    err.flush();
+    System.exit(code);
+  }
+
+  /** Gives every command the environment it runs in (tests pass their own). */
+  static final class Factory implements CommandLine.IFactory {
+    private final Map<String, String> env;
+
+    Factory(Map<String, String> env) {
+      this.env = Map.copyOf(env);
+    }
+
+    @Override
+    public <K> K create(Class<K> cls) throws Exception {
+      try {
+        return cls.getDeclaredConstructor(Map.class).newInstance(env);
+      } catch (NoSuchMethodException e) {
+        return CommandLine.defaultFactory().create(cls);
+      }
+    }
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"katadbg " + (v == null ? "dev" : v)};
+    }
   }
 }

@@ -1,0 +1,52 @@
+package dev.katadbg.cli;
+
+import dev.katadbg.session.Session;
+import dev.katadbg.session.SessionControl;
+import dev.katadbg.session.SessionRegistry;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "stop", mixinStandardHelpOptions = true,
+    description = {"End a debug session.",
+        "By default the debugger detaches and the shim keeps running, breakpoints removed."})
+final class StopCommand implements Callable<Integer> {
+  private final Map<String, String> env;
+
+  @Spec CommandSpec spec;
+
+  @Parameters(paramLabel = "SESSION", description = "Sandbox id, NAMESPACE/ID or a unique prefix.")
+  String query;
+
+  @Option(names = "--kill", description = "Kill the shim too (its containers die with it).")
+  boolean kill;
+
+  StopCommand(Map<String, String> env) {
+    this.env = env;
+  }
+
+  @Override
+  public Integer call() {
+    SessionRegistry registry = Registries.open(env);
+    Session s = Registries.find(registry, query);
+    PrintWriter out = spec.commandLine().getOut();
+    if (!registry.isLive(s)) {
+      registry.remove(s);
+      out.println("session " + s.namespace() + "/" + s.id() + " was already "
+          + s.state().name().toLowerCase(java.util.Locale.ROOT) + "; cleaned");
+      return ExitCode.OK;
+    }
+    SessionControl.stop(s, kill);
+    registry.remove(s);
+    out.println(kill ? "killed shim and debugger of " + s.namespace() + "/" + s.id()
+        : "detached from " + s.namespace() + "/" + s.id() + "; shim "
+            + s.shim().map(r -> "pid " + r.pid() + " ").orElse("") + "keeps running");
+    return ExitCode.OK;
+  }
+}

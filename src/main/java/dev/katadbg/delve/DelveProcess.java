@@ -1,0 +1,178 @@
+package dev.katadbg.delve;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * DelveProcess is a dlv server started by {@link DelveLauncher}: its process, where it listens and
+ * its log. dlv reports start-up failures only in its log before exiting ({@code could not launch
+ * process: ...}, {@code couldn't start listener: listen tcp ...: bind: address already in use}), so
+ * {@link #connect} quotes the log when dlv is gone.
+ */
+public final class DelveProcess {
+  /** Only the end of the log matters for error messages; a long log is not read whole. */
+  private static final int MAX_TAIL_BYTES = 64 * 1024;
+
+  /** Log lines quoted when dlv exited early. */
+  private static final int REPORTED_LOG_LINES = 5;
+
+  /** Time for a dying dlv to finish exiting before its death is reported as the cause. */
+  private static final Duration EXIT_GRACE = Duration.ofMillis(500);
+
+  private final Process process;
+  private final DelveAddress listenAddress;
+  private final Path logFile;
+  private final long logStart;
+  private final List<String> command;
+
+  DelveProcess(
+      Process process,
+      DelveAddress listenAddress,
+      Path logFile,
+      long logStart,
+      List<String> command) {
+    this.process = process;
+    this.listenAddress = listenAddress;
+    this.logFile = logFile;
+    this.logStart = logStart;
+    this.command = List.copyOf(command);
+  }
+
+  /** dlv's pid (setsid exec'd it in place). */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** The JVM's handle of dlv, e.g. to wait for it. */
+  public Process process() {
+    return process;
+  }
+
+  /** Where dlv listens; a port 0 in the spec was replaced by the chosen port. */
+  public DelveAddress listenAddress() {
+    return listenAddress;
+  }
+
+  public Path logFile() {
+    return logFile;
+  }
+
+  /** The full command line started, setsid first. */
+  public List<String> command() {
+    return command;
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Waits up to {@code timeout} for dlv to exit and returns its exit status if it did. */
+  public OptionalInt waitForExit(Duration timeout) {
+    try {
+      if (process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+        return OptionalInt.of(process.exitValue());
+      }
+      return OptionalInt.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return OptionalInt.empty();
+    }
+  }
+
+  /**
+   * Kills dlv with SIGKILL and reaps it. Its targets are not killed: the kernel detaches them when
+   * their tracer dies and they run on, even one stopped at its entry point (seen with Delve 1.24.0,
+   * which does not set PTRACE_O_EXITKILL). {@link DelveClient#detach} with kill ends them too.
+   */
+  public void kill() {
+    process.destroyForcibly();
+    waitForExit(Duration.ofSeconds(10));
+  }
+
+  /**
+   * The last {@code n} lines this dlv wrote to its log (lines from earlier runs sharing the file
+   * excluded); empty if there is no log yet.
+   */
+  public List<String> logTail(int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("line count must not be negative: " + n);
+    }
+    if (!Files.exists(logFile)) {
+      return List.of();
+    }
+    try (RandomAccessFile file = new RandomAccessFile(logFile.toFile(), "r")) {
+      long end = file.length();
+      long start = Math.max(logStart, end - MAX_TAIL_BYTES);
+      if (start >= end) {
+        return List.of();
+      }
+      byte[] bytes = new byte[(int) (end - start)];
+      file.seek(start);
+      file.readFully(bytes);
+      String text = new String(bytes, StandardCharsets.UTF_8);
+      List<String> lines = new ArrayList<>(Arrays.asList(text.split("\n", -1)));
+      if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
+        lines.remove(lines.size() - 1);
+      }
+      return List.copyOf(lines.subList(Math.max(0, lines.size() - n), lines.size()));
+    } catch (IOException e) {
+      throw new UncheckedIOException("read delve log " + logFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Connects to this dlv with the default call timeout; see {@link #connect(Duration, Duration)}.
+   */
+  public DelveClient connect(Duration connectTimeout) {
+    return connect(connectTimeout, DelveClient.DEFAULT_CALL_TIMEOUT);
+  }
+
+  /**
+   * Connects to this dlv like {@link DelveClient#connect}, but gives up as soon as dlv exits and
+   * then reports its exit status and last log lines instead of a bare "connection refused".
+   */
+  public DelveClient connect(Duration connectTimeout, Duration callTimeout) {
+    try {
+      return JsonRpcDelveClient.connect(
+          listenAddress, connectTimeout, callTimeout, this::exitReport);
+    } catch (DelveException e) {
+      // dlv may be dying (it closes its listener before exiting): prefer its own explanation.
+      if (waitForExit(EXIT_GRACE).isPresent() && !e.getMessage().contains("dlv exited")) {
+        throw new DelveException(
+            "connect to delve at " + listenAddress + ": " + exitReport().orElseThrow(), e);
+      }
+      throw e;
+    }
+  }
+
+  /** "dlv exited with status 1: last log lines", once dlv has exited. */
+  private Optional<String> exitReport() {
+    if (process.isAlive()) {
+      return Optional.empty();
+    }
+    String log;
+    try {
+      List<String> tail = logTail(REPORTED_LOG_LINES).stream().filter(l -> !l.isBlank()).toList();
+      log = tail.isEmpty() ? "(nothing in " + logFile + ")" : String.join(" / ", tail);
+    } catch (UncheckedIOException e) {
+      log = "(" + e.getMessage() + ")";
+    }
+    return Optional.of("dlv exited with status " + process.exitValue() + ": " + log);
+  }
+
+  @Override
+  public String toString() {
+    return "dlv pid " + pid() + " listening at " + listenAddress;
+  }
+}

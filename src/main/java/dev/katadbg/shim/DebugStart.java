@@ -1,0 +1,405 @@
+package dev.katadbg.shim;
+
+import dev.katadbg.config.KatadbgConfig;
+import dev.katadbg.config.KatadbgConfig.DebuggerSettings;
+import dev.katadbg.config.ListenPolicy;
+import dev.katadbg.delve.Breakpoint;
+import dev.katadbg.delve.DebuggerState;
+import dev.katadbg.delve.DelveAddress;
+import dev.katadbg.delve.DelveClient;
+import dev.katadbg.delve.DelveException;
+import dev.katadbg.delve.DelveLauncher;
+import dev.katadbg.delve.DelveProcess;
+import dev.katadbg.delve.LaunchSpec;
+import dev.katadbg.delve.DelveVersion;
+import dev.katadbg.elf.ElfBinary;
+import dev.katadbg.proc.Processes;
+import dev.katadbg.session.Session;
+import dev.katadbg.session.Session.ProcessRef;
+import dev.katadbg.session.SessionRegistry;
+import dev.katadbg.session.SessionState;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A shim's {@code start} run under a headless Delve, as Kata's guide describes, with the steps a
+ * user used to type done here: follow-exec so the debugger stays with the daemon the shim
+ * re-executes, the configured breakpoints, and then either a continue or a wait for the user.
+ *
+ * <p>The shim's stdout goes through a FIFO, so its reply is relayed the moment the start process
+ * exits (Kata's script polled a file once a second) and byte for byte; its stderr and Delve's
+ * output go to the session's files, never to the runtime manager.
+ */
+final class DebugStart {
+  /** Delve's follow-exec (API FollowExec, terminal {@code target follow-exec}) arrived in 1.21. */
+  static final String FOLLOW_EXEC_SINCE = "1.21.0";
+  private static final String ENTRY_BREAKPOINT = "katadbgDaemonEntry";
+  private static final int MAX_REPLY = 1 << 20;
+
+  private final KatadbgConfig config;
+  private final SessionRegistry registry;
+  private final Processes processes;
+  private final Map<String, String> env;
+  private final Path bundle;
+
+  DebugStart(KatadbgConfig config, SessionRegistry registry, Processes processes,
+      Map<String, String> env, Path bundle) {
+    this.config = config;
+    this.registry = registry;
+    this.processes = processes;
+    this.env = env;
+    this.bundle = bundle;
+  }
+
+  /** Runs the start in {@code dir} (already claimed for this sandbox). */
+  StartOutcome run(ShimInvocation inv, Path dir, Path shim, byte[] stdin) {
+    SessionLog log = new SessionLog(dir.resolve("katadbg.log"));
+    DebuggerSettings dbg = config.debugger();
+    Session session = new Session(inv.id(), inv.namespace(), dir, Optional.of(bundle), shim, "",
+        SessionState.STARTING, Optional.empty(), self(), Optional.empty(), Optional.empty(),
+        Instant.now());
+    registry.save(session);
+    log.info("start " + inv.namespace() + "/" + inv.id() + " shim " + shim + " args "
+        + inv.args());
+
+    DelveProcess delve = null;
+    DelveClient client = null;
+    try {
+      Path dlv = resolveDlv(dbg.path());
+      Path realShim = checkShim(shim);
+      String listen = listenAddress(dbg.listen(), dir);
+      if (dbg.listen().isRemote()) {
+        log.warn("the debugger listens on " + listen + ", reachable from other hosts: anyone"
+            + " who can connect controls a root process (set [debugger] listen to loopback)");
+      }
+      Path stdinFile = dir.resolve("shim.stdin");
+      Files.write(stdinFile, stdin);
+      Path fifo = dir.resolve("shim.stdout");
+      mkfifo(fifo);
+
+      delve = new DelveLauncher().launch(new LaunchSpec(dlv,
+          new LaunchSpec.Exec(realShim, inv.args(),
+              LaunchSpec.Redirects.of(stdinFile, fifo, session.shimStderr())),
+          DelveAddress.parse(listen), bundle, env, session.debuggerLog(),
+          dbg.checkGoVersion()));
+      session = session.withDebugger(ref(pid(delve)), listen);
+      registry.save(session);
+      log.info("delve " + dlv + " pid " + pid(delve) + " listening on " + listen);
+
+      // Opened before anything runs: the reader must exist before the start process can exit.
+      CompletableFuture<byte[]> reply = readFifo(fifo);
+      client = connect(delve, listen, dbg.startTimeout());
+      DelveVersion version = client.version();
+      if (!version.supportsFollowExec()) {
+        throw new SetupException("Delve " + version.delveVersion() + " at " + dlv
+            + " is too old: following the shim's daemon needs follow-exec, Delve "
+            + FOLLOW_EXEC_SINCE + " or newer (set [debugger] path to a newer dlv)");
+      }
+      String regex = dbg.followExecRegex().orElse(FollowExecRegex.forDaemonOf(realShim));
+      client.followExec(true, regex);
+      log.info("follow-exec on, regex " + regex);
+      for (String location : dbg.breakpoints()) {
+        try {
+          Breakpoint bp = client.createBreakpoint(location);
+          if (bp.pending()) {
+            client.clearBreakpoint(bp.id());
+            throw new SetupException("breakpoint '" + location + "' from [debugger] breakpoints"
+                + " matches no code in " + realShim + " (check the package path and name)");
+          }
+          log.info("breakpoint " + bp.id() + " at " + location + " (" + bp.file() + ":"
+              + bp.line() + ")");
+        } catch (DelveException e) {
+          throw new SetupException("cannot set breakpoint '" + location
+              + "' from [debugger] breakpoints: " + e.getMessage(), e);
+        }
+      }
+      Optional<ProcessRef> startRef = startProcessOf(pid(delve));
+      session = session.withProcesses(startRef, Optional.empty());
+
+      if (dbg.waitForClient()) {
+        session = session.withState(SessionState.WAITING, Optional.empty());
+        registry.save(session);
+        log.info("waiting for a client: dlv connect " + listen);
+        client.close();
+        client = null;
+      } else {
+        runToDaemon(client, listen, startRef, log);
+      }
+
+      byte[] out = awaitReply(reply, delve);
+      if (out.length == 0) {
+        String why = lastLine(session.shimStderr()).orElse("it printed no address");
+        // The shim's own failure, not the debugger's: passthrough would only fail again.
+        cleanup(client, delve);
+        client = null;
+        delve = null;
+        registry.save(session.withState(SessionState.FAILED, Optional.of("shim start failed: "
+            + why)));
+        log.error("shim start failed: " + why);
+        return StartOutcome.failed(1, why);
+      }
+      Optional<ProcessRef> daemon = daemonOf(pid(delve), startRef);
+      session = session.withProcesses(startRef, daemon)
+          .withState(SessionState.RUNNING, Optional.empty());
+      registry.save(session);
+      ProcessRef debugger = session.debugger();
+      daemon.ifPresent(d -> Reaper.start(d, debugger));
+      log.info("shim replied " + out.length + " bytes; daemon "
+          + daemon.map(d -> Integer.toString(d.pid())).orElse("unknown"));
+      if (client != null) {
+        client.close();
+      }
+      return StartOutcome.replied(out);
+    } catch (SetupException | DelveException | IOException e) {
+      String reason = e instanceof IOException ? "katadbg: " + e.getMessage() : e.getMessage();
+      if (delve != null && !(e instanceof SetupException) && !delve.isAlive()) {
+        reason = "Delve exited: " + tail(delve, reason);
+      }
+      cleanup(client, delve);
+      log.error(reason);
+      if (dbg.onFailure() == KatadbgConfig.OnFailure.PASSTHROUGH) {
+        registry.save(session.withState(SessionState.PASSTHROUGH, Optional.of(reason)));
+        log.warn("starting the shim without the debugger (on_failure = \"passthrough\")");
+        return StartOutcome.runWithoutDebugger();
+      }
+      registry.save(session.withState(SessionState.FAILED, Optional.of(reason)));
+      return StartOutcome.failed(1, reason);
+    }
+  }
+
+  /**
+   * Continues the start process past its own entry and hands the daemon's entry stop to a
+   * {@link DaemonEntryKeeper}. Delve's halt only reaches a process that has stopped at least
+   * once (shared/notes/delve.md), so this early stop is what later lets {@code katadbg stop}
+   * detach; the keeper takes it so the reply is not held up while Delve loads the daemon.
+   */
+  private void runToDaemon(DelveClient client, String listen, Optional<ProcessRef> startRef,
+      SessionLog log) throws IOException {
+    Breakpoint entry = client.createBreakpoint("main.main", ENTRY_BREAKPOINT);
+    int startPid = startRef.map(ProcessRef::pid).orElse(-1);
+    DebuggerState s = awaitState(client.continueAsync());
+    if (s.exited()) {
+      log.info("continue: process " + s.pid() + " exited with " + s.exitStatus());
+      return;
+    }
+    boolean atEntry = s.currentThread()
+        .filter(t -> t.breakpointId().isPresent() && t.breakpointId().getAsInt() == entry.id())
+        .isPresent();
+    if (!atEntry || s.pid() != startPid) {
+      log.info("stopped in " + s.pid() + " before the daemon started: left for the user");
+      return;
+    }
+    DaemonEntryKeeper.spawn(listen, entry.id(), startPid, log.file());
+    client.continueAsync();
+  }
+
+  private static DebuggerState awaitState(CompletableFuture<DebuggerState> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SetupException("interrupted while the shim started");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new SetupException("continue failed: " + e.getCause());
+    }
+  }
+
+  private byte[] awaitReply(CompletableFuture<byte[]> reply, DelveProcess delve)
+      throws IOException {
+    while (true) {
+      try {
+        return reply.get(50, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        if (!delve.isAlive()) {
+          throw new SetupException("Delve exited before the shim replied: "
+              + tail(delve, "no output"));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted waiting for the shim's reply");
+      } catch (ExecutionException e) {
+        throw new IOException("reading the shim's reply: " + e.getCause().getMessage());
+      }
+    }
+  }
+
+  private static CompletableFuture<byte[]> readFifo(Path fifo) {
+    CompletableFuture<byte[]> f = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try (InputStream in = Files.newInputStream(fifo)) {
+        f.complete(in.readNBytes(MAX_REPLY));
+      } catch (IOException | RuntimeException e) {
+        f.completeExceptionally(e);
+      }
+    }, "shim-stdout");
+    t.setDaemon(true);
+    t.start();
+    return f;
+  }
+
+  private DelveClient connect(DelveProcess delve, String listen, Duration timeout) {
+    try {
+      return DelveClient.connect(DelveAddress.parse(listen), timeout);
+    } catch (DelveException e) {
+      if (!delve.isAlive()) {
+        throw new SetupException("Delve exited: " + tail(delve, e.getMessage()), e);
+      }
+      throw new SetupException("Delve did not answer on " + listen + " within "
+          + timeout.toSeconds() + "s (raise [debugger] start_timeout): " + e.getMessage(), e);
+    }
+  }
+
+  private Path resolveDlv(String configured) {
+    Path p = Path.of(configured);
+    if (p.isAbsolute() || configured.contains("/")) {
+      if (!Files.isExecutable(p)) {
+        throw new SetupException("dlv not found at " + p
+            + ": install Delve " + FOLLOW_EXEC_SINCE + "+ or fix [debugger] path");
+      }
+      return p.toAbsolutePath();
+    }
+    String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+    for (String d : path.split(":")) {
+      if (!d.isEmpty() && Files.isExecutable(Path.of(d, configured))) {
+        return Path.of(d, configured).toAbsolutePath();
+      }
+    }
+    throw new SetupException("dlv not found on the runtime manager's PATH (" + path
+        + "): install Delve " + FOLLOW_EXEC_SINCE + "+ or set [debugger] path");
+  }
+
+  private static Path checkShim(Path shim) throws IOException {
+    if (!Files.isRegularFile(shim) || !Files.isExecutable(shim)) {
+      throw new SetupException("shim binary " + shim + " does not exist or is not executable:"
+          + " fix [shim] binary");
+    }
+    Path real = shim.toRealPath();
+    boolean dwarf;
+    try {
+      dwarf = ElfBinary.read(real).hasDwarf();
+    } catch (IOException | RuntimeException e) {
+      throw new SetupException("cannot read shim binary " + real + " as ELF: " + e.getMessage());
+    }
+    if (!dwarf) {
+      throw new SetupException("shim binary " + real + " has no DWARF debug info: rebuild it"
+          + " with -gcflags=all=-N -l and without -ldflags '-s -w'");
+    }
+    return real;
+  }
+
+  private static String listenAddress(ListenPolicy policy, Path dir) {
+    if (policy instanceof ListenPolicy.Tcp tcp) {
+      if (tcp.picksFreePort()) {
+        return policy.resolve(dir, DelveAddress.freeLoopbackPort(tcp.host()));
+      }
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new InetSocketAddress(tcp.host(), tcp.port()));
+      } catch (IOException e) {
+        throw new SetupException("cannot listen on " + tcp.text() + " (" + e.getMessage()
+            + "): another debugger may hold it; set [debugger] listen to 127.0.0.1:0 for a"
+            + " free port per session");
+      }
+    }
+    return policy.resolve(dir, 0);
+  }
+
+  private static void mkfifo(Path fifo) throws IOException {
+    try {
+      Process p = new ProcessBuilder("mkfifo", "-m", "0600", fifo.toString())
+          .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
+              new java.io.File("/dev/null")))
+          .start();
+      String out = new String(p.getInputStream().readAllBytes()).strip();
+      if (p.waitFor() != 0) {
+        throw new IOException("mkfifo " + fifo + ": " + out);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted creating " + fifo);
+    }
+  }
+
+  /** The start process Delve launched is its only tracee until the shim re-executes. */
+  private Optional<ProcessRef> startProcessOf(int delvePid) {
+    List<Integer> tracees = processes.traceesOf(delvePid);
+    return tracees.stream().findFirst().flatMap(p -> processes.get(p))
+        .map(i -> new ProcessRef(i.pid(), i.startTime()));
+  }
+
+  private Optional<ProcessRef> daemonOf(int delvePid, Optional<ProcessRef> start) {
+    int startPid = start.map(ProcessRef::pid).orElse(-1);
+    return processes.traceesOf(delvePid).stream().filter(p -> p != startPid).findFirst()
+        .flatMap(processes::get).map(i -> new ProcessRef(i.pid(), i.startTime()));
+  }
+
+  private ProcessRef self() {
+    long pid = ProcessHandle.current().pid();
+    return processes.get((int) pid).map(i -> new ProcessRef(i.pid(), i.startTime()))
+        .orElse(new ProcessRef((int) pid, 0));
+  }
+
+  private ProcessRef ref(int pid) {
+    return processes.get(pid).map(i -> new ProcessRef(pid, i.startTime()))
+        .orElse(new ProcessRef(pid, 0));
+  }
+
+  /** Leaves nothing running: Delve kills what it launched, or we kill Delve's whole tree. */
+  private void cleanup(DelveClient client, DelveProcess delve) {
+    List<Integer> tracees = delve == null ? List.of() : processes.traceesOf(pid(delve));
+    if (client != null) {
+      try {
+        client.detach(true);
+      } catch (RuntimeException e) {
+        // Delve may already be gone; the kill below covers it.
+      }
+      client.close();
+    }
+    if (delve != null) {
+      processes.killTree(pid(delve));
+      delve.kill();
+      for (int t : tracees) {
+        processes.killTree(t);
+      }
+    }
+  }
+
+  private static int pid(DelveProcess delve) {
+    return (int) delve.pid();
+  }
+
+  /** Delve's last words, e.g. "could not launch process: ..." or a bind error. */
+  private static String tail(DelveProcess delve, String otherwise) {
+    List<String> lines = delve.logTail(3).stream().filter(l -> !l.isBlank()).toList();
+    return lines.isEmpty() ? otherwise : String.join("; ", lines);
+  }
+
+  private static Optional<String> lastLine(Path file) {
+    try {
+      List<String> lines = Files.readAllLines(file);
+      for (int i = lines.size() - 1; i >= 0; i--) {
+        if (!lines.get(i).isBlank()) {
+          return Optional.of(lines.get(i).strip());
+        }
+      }
+    } catch (IOException e) {
+      // No stderr file: nothing to quote.
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,144 @@
+package dev.katadbg.shim;
+
+import dev.katadbg.config.ConfigException;
+import dev.katadbg.config.KatadbgConfig;
+import dev.katadbg.proc.Processes;
+import dev.katadbg.session.Session;
+import dev.katadbg.session.SessionRegistry;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code containerd-shim-katadbg-v2}: stands where the runtime manager expects a shim v2 binary.
+ * A {@code start} of a new sandbox runs the real shim under Delve; every other call (delete,
+ * version, info, features, daemon mode, a pod container's start) goes straight to the real shim
+ * with the caller's stdio, so its bytes and exit status are the real shim's own.
+ */
+public final class ShimWrapper {
+  private final Map<String, String> env;
+  private final Path cwd;
+  private final InputStream stdin;
+  private final OutputStream stdout;
+  private final PrintStream stderr;
+
+  public ShimWrapper(Map<String, String> env, Path cwd, InputStream stdin, OutputStream stdout,
+      PrintStream stderr) {
+    this.env = Map.copyOf(env);
+    this.cwd = cwd;
+    this.stdin = stdin;
+    this.stdout = stdout;
+    this.stderr = stderr;
+  }
+
+  /** Runs one call; returns the exit status the wrapper must exit with. */
+  public int run(List<String> args) {
+    ShimInvocation inv = ShimInvocation.parse(args);
+    KatadbgConfig config;
+    Path shim;
+    try {
+      config = KatadbgConfig.load(env);
+      shim = config.requireShimBinary();
+    } catch (ConfigException e) {
+      return fail("katadbg: " + e.getMessage());
+    }
+    if (!inv.isStart() || !Session.ID.matcher(inv.id()).matches()
+        || !Session.ID.matcher(inv.namespace()).matches()) {
+      return passThrough(shim, args, null);
+    }
+    if (BundleAnnotations.otherSandbox(cwd, inv.id()).isPresent()) {
+      return passThrough(shim, args, null);
+    }
+    Processes processes = Processes.linux();
+    SessionRegistry registry;
+    try {
+      registry = SessionRegistry.open(config.stateDir(),
+          r -> processes.isAlive(r.pid(), r.startTime()));
+    } catch (RuntimeException e) {
+      return fail("katadbg: " + e.getMessage());
+    }
+    if (!(registry.claim(inv.namespace(), inv.id())
+        instanceof SessionRegistry.Claim.Claimed claimed)) {
+      return passThrough(shim, args, null);
+    }
+    byte[] input;
+    try {
+      input = stdin.readAllBytes();
+    } catch (IOException e) {
+      return fail("katadbg: cannot read the runtime options on stdin: " + e.getMessage());
+    }
+    StartOutcome outcome = new DebugStart(config, registry, processes, env, cwd)
+        .run(inv, claimed.dir(), shim, input);
+    if (outcome.withoutDebugger()) {
+      return passThrough(shim, args, input);
+    }
+    if (outcome.error().isPresent()) {
+      return fail("katadbg: " + outcome.error().get(), outcome.exitCode());
+    }
+    try {
+      stdout.write(outcome.reply());
+      stdout.flush();
+    } catch (IOException e) {
+      return fail("katadbg: cannot write the shim's reply: " + e.getMessage());
+    }
+    return outcome.exitCode();
+  }
+
+  /**
+   * Runs the real shim with this process's own stdin, stdout and stderr, so what the runtime
+   * manager reads is exactly what the shim wrote; {@code input} replays stdin already consumed.
+   */
+  private int passThrough(Path shim, List<String> args, byte[] input) {
+    List<String> cmd = new ArrayList<>(args.size() + 1);
+    cmd.add(shim.toString());
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).inheritIO();
+    if (input != null) {
+      pb.redirectInput(input.length == 0
+          ? ProcessBuilder.Redirect.from(new File("/dev/null"))
+          : ProcessBuilder.Redirect.PIPE);
+    }
+    try {
+      Process p = pb.start();
+      if (input != null && input.length > 0) {
+        try (OutputStream in = p.getOutputStream()) {
+          in.write(input);
+        }
+      }
+      return p.waitFor();
+    } catch (IOException e) {
+      return fail("katadbg: cannot run the real shim " + shim + ": " + e.getMessage()
+          + " (fix [shim] binary)");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return fail("katadbg: interrupted");
+    }
+  }
+
+  private int fail(String line) {
+    return fail(line, 1);
+  }
+
+  private int fail(String line, int code) {
+    stderr.print(line.replace('\n', ' ') + "\n");
+    stderr.flush();
+    return code == 0 ? 1 : code;
+  }
+
+  /** The wrapper's process entry; only this exits the JVM. */
+  public static void main(String[] args) {
+    PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err),
+        true, StandardCharsets.UTF_8);
+    int code = new ShimWrapper(System.getenv(), Path.of("").toAbsolutePath(),
+        new java.io.FileInputStream(java.io.FileDescriptor.in),
+        new java.io.FileOutputStream(java.io.FileDescriptor.out), err).run(List.of(args));
+    System.exit(code);
+  }
+}
