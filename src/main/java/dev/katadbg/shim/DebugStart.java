@@ -255,9 +255,13 @@ final class DebugStart {
 
   private DelveClient connect(DelveProcess delve, String listen, Duration timeout) {
     try {
-      return DelveClient.connect(DelveAddress.parse(listen), timeout);
+      DelveClient c = delve.connect(timeout);
+      c.version();
+      return c;
     } catch (DelveException e) {
-      if (!delve.isAlive()) {
+      // Delve may accept the connection and then exit (e.g. it refuses the binary's Go
+      // version): give it a moment to be gone so its own words can be quoted.
+      if (delve.waitForExit(Duration.ofSeconds(2)).isPresent()) {
         throw new SetupException("Delve exited: " + tail(delve, e.getMessage()), e);
       }
       throw new SetupException("Delve did not answer on " + listen + " within "

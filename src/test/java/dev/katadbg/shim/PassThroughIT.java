@@ -1,0 +1,105 @@
+package dev.katadbg.shim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.katadbg.testenv.TestEnv;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every call that is not a new sandbox's start must reach the real shim untouched: the same
+ * stdout and stderr bytes and the same exit status as calling the real shim directly.
+ */
+class PassThroughIT {
+  @TempDir static Path dir;
+  static TestEnv env;
+  static Path config;
+
+  @BeforeAll
+  static void configure() throws IOException {
+    env = TestEnv.require(TestEnv.Part.DEBUG_SHIM, TestEnv.Part.DLV);
+    config = dir.resolve("katadbg.toml");
+    Files.writeString(config, "[shim]\nbinary = \"" + env.debugShim() + "\"\n[state]\ndir = \""
+        + dir.resolve("state") + "\"\n");
+    Files.createDirectories(dir.resolve("bundle"));
+  }
+
+  record Run(byte[] stdout, byte[] stderr, int exit) {}
+
+  static Run run(Path binary, List<String> args, byte[] stdin) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(binary.toString());
+    cmd.addAll(args);
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.resolve("bundle").toFile());
+    pb.environment().put("KATADBG_CONFIG", config.toString());
+    Process p = pb.start();
+    p.getOutputStream().write(stdin);
+    p.getOutputStream().close();
+    byte[][] out = new byte[2][];
+    Thread t = new Thread(() -> {
+      try {
+        out[1] = p.getErrorStream().readAllBytes();
+      } catch (IOException e) {
+        out[1] = new byte[0];
+      }
+    });
+    t.start();
+    out[0] = p.getInputStream().readAllBytes();
+    t.join();
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return new Run(out[0], out[1], p.exitValue());
+  }
+
+  static Stream<Arguments> calls() {
+    return Stream.of(
+        Arguments.of("version", List.of("-v")),
+        Arguments.of("unknown long flag", List.of("--version")),
+        Arguments.of("help", List.of("-help")),
+        Arguments.of("info (unknown to 1.6 shims)", List.of("-info")),
+        Arguments.of("features", List.of("features")),
+        Arguments.of("unknown flag before start", List.of("-bogus", "start")),
+        Arguments.of("daemon mode", List.of("-namespace", "default", "-id", "x", "-address",
+            "/nonexistent")),
+        Arguments.of("delete", List.of("-namespace", "default", "-id", "nope", "-address",
+            "/nonexistent.sock", "-publish-binary", "/usr/bin/containerd", "-bundle",
+            "/nonexistent/nope", "delete")),
+        Arguments.of("start with a trailing word", List.of("-namespace", "default", "-id", "x",
+            "start", "extra")),
+        Arguments.of("start with an empty id", List.of("-namespace", "default", "-id", "",
+            "start")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("calls")
+  void isByteIdenticalToTheRealShim(String name, List<String> args) throws Exception {
+    Path wrapper = env.dist().resolve("bin/containerd-shim-katadbg-v2");
+    byte[] stdin = {0x0a, 0x03, 'a', 'b', 'c'};
+    Run real = run(env.debugShim(), args, stdin);
+    Run wrapped = run(wrapper, args, stdin);
+    assertThat(new String(wrapped.stdout())).isEqualTo(new String(real.stdout()));
+    assertThat(wrapped.stdout()).isEqualTo(real.stdout());
+    assertThat(new String(wrapped.stderr())).isEqualTo(new String(real.stderr()));
+    assertThat(wrapped.exit()).isEqualTo(real.exit());
+    assertThat(Arrays.equals(wrapped.stderr(), real.stderr())).isTrue();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("calls")
+  void startsNoDebugger(String name, List<String> args) throws Exception {
+    run(env.dist().resolve("bin/containerd-shim-katadbg-v2"), args, new byte[0]);
+    assertThat(Files.exists(dir.resolve("state/sessions/default/x"))).isFalse();
+  }
+
+}

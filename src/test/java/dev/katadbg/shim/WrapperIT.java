@@ -1,0 +1,412 @@
+package dev.katadbg.shim;
+
+import static dev.katadbg.testenv.PrivateContainerd.uniqueId;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.katadbg.cli.Main;
+import dev.katadbg.delve.DebuggerState;
+import dev.katadbg.delve.DelveAddress;
+import dev.katadbg.delve.DelveClient;
+import dev.katadbg.proc.ProcessInfo;
+import dev.katadbg.proc.Processes;
+import dev.katadbg.testenv.CommandResult;
+import dev.katadbg.testenv.PrivateContainerd;
+import dev.katadbg.testenv.RunningCommand;
+import dev.katadbg.testenv.TestEnv;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The wrapper end to end: a real private containerd runs containers through
+ * {@code containerd-shim-katadbg-v2} (the built launcher in target/katadbg), which runs the
+ * DWARF debug runc shim under the real Delve 1.24.
+ */
+class WrapperIT {
+  static final String RUNTIME = "io.containerd.katadbg.v2";
+  static final String CREATE =
+      "github.com/containerd/containerd/runtime/v2/runc/task.(*service).Create";
+  static final Duration WAIT = Duration.ofSeconds(60);
+
+  static Path confDir;
+  static Path config;
+
+  @RegisterExtension
+  static PrivateContainerd containerd = PrivateContainerd.create()
+      .environment(Map.of("KATADBG_CONFIG", configPath().toString()));
+
+  static TestEnv env;
+
+  static Path configPath() {
+    if (confDir == null) {
+      try {
+        Files.createDirectories(Path.of("/run/katadbg-test"));
+        confDir = Files.createTempDirectory(Path.of("/run/katadbg-test"), "wrapper-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (IOException e) {
+        // Not root: TestEnv.require below skips (or fails in CI) with the reason.
+        confDir = Path.of(System.getProperty("java.io.tmpdir"), "katadbg-wrapper-it");
+      }
+      config = confDir.resolve("katadbg.toml");
+    }
+    return config;
+  }
+
+  @BeforeAll
+  static void linkWrapper() throws IOException {
+    env = TestEnv.require(TestEnv.Part.DLV, TestEnv.Part.OLD_DLV, TestEnv.Part.DEBUG_SHIM,
+        TestEnv.Part.CONTAINERD, TestEnv.Part.CTR, TestEnv.Part.RUNC, TestEnv.Part.BUSYBOX);
+    Path wrapper = env.dist().resolve("bin/containerd-shim-katadbg-v2");
+    assertThat(wrapper).as("built launcher (mvn package)").isExecutable();
+    Files.createSymbolicLink(containerd.optBin().resolve("containerd-shim-katadbg-v2"), wrapper);
+  }
+
+  @AfterAll
+  static void removeConfDir() throws IOException {
+    if (confDir != null && Files.isDirectory(confDir)) {
+      try (var walk = Files.walk(confDir)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  @BeforeEach
+  void defaultConfig() throws IOException {
+    writeConfig(Map.of("wait_for_client", "false"));
+  }
+
+  /** Writes katadbg's config: the debug shim, Delve 1.24, this test's state dir, plus extras. */
+  static void writeConfig(Map<String, String> debugger) throws IOException {
+    writeConfig(env.debugShim().toString(), debugger);
+  }
+
+  static void writeConfig(String shim, Map<String, String> debugger) throws IOException {
+    Map<String, String> d = new HashMap<>(Map.of("path", q(env.dlv().toString())));
+    d.putAll(debugger);
+    StringBuilder b = new StringBuilder("[shim]\nbinary = " + q(shim) + "\n\n[debugger]\n");
+    d.forEach((k, v) -> b.append(k).append(" = ").append(v).append('\n'));
+    b.append("\n[state]\ndir = ").append(q(confDir.resolve("state").toString())).append('\n');
+    Files.writeString(config, b.toString());
+  }
+
+  static String q(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  /** Runs the katadbg CLI in-process against this test's config. */
+  static CommandResult katadbg(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err),
+        Map.of("KATADBG_CONFIG", config.toString()), args);
+    return new CommandResult(List.of(args), code, out.toString(), err.toString());
+  }
+
+  static List<JsonObject> sessions() {
+    CommandResult r = katadbg("sessions", "--json");
+    assertThat(r.exitCode()).as(r.describe()).isZero();
+    List<JsonObject> out = new ArrayList<>();
+    for (JsonElement e : JsonParser.parseString(r.stdout()).getAsJsonArray()) {
+      out.add(e.getAsJsonObject());
+    }
+    return out;
+  }
+
+  static JsonObject awaitSession(String id, String state) {
+    return await("session " + id + " in state " + state, () -> sessions().stream()
+        .filter(s -> s.get("id").getAsString().equals(id)
+            && s.get("state").getAsString().equals(state))
+        .findFirst());
+  }
+
+  static <T> T await(String what, Supplier<Optional<T>> probe) {
+    Instant deadline = Instant.now().plus(WAIT);
+    while (Instant.now().isBefore(deadline)) {
+      Optional<T> v = probe.get();
+      if (v.isPresent()) {
+        return v.get();
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for " + what);
+      }
+    }
+    throw new AssertionError("timed out waiting for " + what + "; containerd log:\n"
+        + containerd.logTail(20));
+  }
+
+  static CommandResult finish(RunningCommand run) throws InterruptedException {
+    return run.tryWait(WAIT).orElseThrow(() -> new AssertionError("ctr did not finish: "
+        + run.command() + "\nstdout: " + run.stdoutSoFar() + "\nstderr: " + run.stderrSoFar()));
+  }
+
+  // (a) wait_for_client = false, a breakpoint on Create: the stop is in the daemon.
+  @Test
+  void breakpointOnCreateIsHitInTheDaemonAndTheContainerRunsAfterContinue() throws Exception {
+    writeConfig(Map.of("wait_for_client", "false", "breakpoints", "[" + q(CREATE) + "]"));
+    String id = uniqueId("bp");
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/echo", "hello from the debugged shim");
+    JsonObject session = awaitSession(id, "running");
+    int shimPid = session.get("shimPid").getAsInt();
+    int startPid = session.get("startPid").getAsInt();
+    assertThat(shimPid).isPositive().isNotEqualTo(startPid);
+    try (DelveClient c = DelveClient.connect(
+        DelveAddress.parse(session.get("listen").getAsString()), Duration.ofSeconds(10))) {
+      DebuggerState stop = await("the stop at Create", () -> Optional.of(c.state(true))
+          .filter(s -> !s.running()));
+      assertThat(stop.currentThread()).get().extracting(t -> t.function()).isEqualTo(CREATE);
+      assertThat(stop.pid()).isEqualTo(shimPid);
+      assertThat(stop.targetCommandLine()).doesNotEndWith(" start").contains("-namespace");
+      assertThat(run.isAlive()).as("ctr waits while the shim sits at the breakpoint").isTrue();
+      c.continueAsync();
+    }
+    CommandResult done = finish(run);
+    assertThat(done.exitCode()).as(done.describe()).isZero();
+    assertThat(done.stdout()).isEqualTo("hello from the debugged shim\n");
+  }
+
+  // (b) wait_for_client = true: ctr waits until the real dlv terminal client continues.
+  @Test
+  void waitForClientHoldsTheShimUntilTheRealDlvTerminalContinuesIt() throws Exception {
+    writeConfig(Map.of("wait_for_client", "true", "breakpoints", "[" + q(CREATE) + "]"));
+    String id = uniqueId("wait");
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/echo", "continued by dlv connect");
+    JsonObject session = awaitSession(id, "waiting");
+    assertThat(run.tryWait(Duration.ofSeconds(2))).as("ctr must wait for a client").isEmpty();
+
+    Process dlv = new ProcessBuilder(env.dlv().toString(), "connect",
+        session.get("listen").getAsString()).redirectErrorStream(true).start();
+    StringBuilder screen = new StringBuilder();
+    Thread reader = drain(dlv.getInputStream(), screen);
+    try (OutputStream keys = dlv.getOutputStream()) {
+      // No follow-exec typed: katadbg turned it on. The first continue must stop in the daemon.
+      type(keys, "continue");
+      await("dlv to show the stop at Create", () -> Optional.of(screen.toString())
+          .filter(s -> s.contains("(*service).Create()")));
+      type(keys, "continue");
+      CommandResult done = finish(run);
+      assertThat(done.exitCode()).as(done.describe()).isZero();
+      assertThat(done.stdout()).isEqualTo("continued by dlv connect\n");
+      type(keys, "quit -c");
+    } finally {
+      if (!dlv.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        dlv.destroyForcibly();
+      }
+      reader.join(5000);
+    }
+    assertThat(screen.toString()).contains("(*service).Create()")
+        .doesNotContain("follow-exec");
+  }
+
+  // (c) two sandboxes started at the same moment: a session, port and Delve each.
+  @Test
+  void twoContainersStartedConcurrentlyGetTheirOwnSessions() throws Exception {
+    String a = uniqueId("pair-a");
+    String b = uniqueId("pair-b");
+    List<RunningCommand> runs = new ArrayList<>();
+    for (String id : List.of(a, b)) {
+      runs.add(containerd.ctrAsync("run", "-d", "--runtime", RUNTIME, "--rootfs",
+          containerd.rootfs().toString(), id, "/bin/sleep", "300"));
+    }
+    for (RunningCommand r : runs) {
+      CommandResult done = finish(r);
+      assertThat(done.exitCode()).as(done.describe()).isZero();
+    }
+    JsonObject sa = awaitSession(a, "running");
+    JsonObject sb = awaitSession(b, "running");
+    assertThat(sa.get("listen").getAsString()).isNotEqualTo(sb.get("listen").getAsString());
+    assertThat(sa.get("debuggerPid").getAsInt()).isNotEqualTo(sb.get("debuggerPid").getAsInt());
+    Processes procs = Processes.linux();
+    for (JsonObject s : List.of(sa, sb)) {
+      assertThat(procs.traceesOf(s.get("debuggerPid").getAsInt()))
+          .as("each shim is traced by its own Delve").contains(s.get("shimPid").getAsInt());
+    }
+    assertThat(containerd.ctr("task", "ls").stdout()).contains(a).contains(b);
+  }
+
+  /** Processes whose command line names this sandbox id: the shim, its Delve, a keeper. */
+  static List<ProcessInfo> processesOf(String id) {
+    return Processes.linux().all().stream().filter(p -> {
+      List<String> c = p.cmdline();
+      for (int i = 0; i + 1 < c.size(); i++) {
+        if (c.get(i).equals("-id") && c.get(i + 1).equals(id)) {
+          return true;
+        }
+      }
+      return false;
+    }).toList();
+  }
+
+  CommandResult runExpectingFailure(String id) throws InterruptedException {
+    CommandResult r = finish(containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME,
+        "--rootfs", containerd.rootfs().toString(), id, "/bin/echo", "must not run"));
+    assertThat(r.exitCode()).as(r.describe()).isNotZero();
+    assertThat(r.stdout()).doesNotContain("must not run");
+    await("nothing left running for " + id, () -> Optional.of(processesOf(id))
+        .filter(List::isEmpty));
+    return r;
+  }
+
+  // (e) bad inputs, each with its one-line reason and nothing left running.
+  @Test
+  void missingShimBinaryIsAClearErrorAndStartsNothing() throws Exception {
+    writeConfig("/nonexistent/containerd-shim-kata-v2", Map.of("wait_for_client", "false"));
+    String id = uniqueId("noshim");
+    CommandResult r = runExpectingFailure(id);
+    assertThat(r.stderr()).contains("katadbg: shim binary /nonexistent/containerd-shim-kata-v2"
+        + " does not exist or is not executable: fix [shim] binary");
+    JsonObject s = sessions().stream().filter(j -> j.get("id").getAsString().equals(id))
+        .findFirst().orElseThrow();
+    assertThat(s.get("state").getAsString()).isEqualTo("failed");
+  }
+
+  @Test
+  void bookwormsDelve1202IsRefusedAsTooOldForFollowExec() throws Exception {
+    writeConfig(Map.of("wait_for_client", "false", "path", q(env.oldDlv().toString()),
+        "check_go_version", "false"));
+    String id = uniqueId("olddlv");
+    CommandResult r = runExpectingFailure(id);
+    assertThat(r.stderr()).contains("katadbg: Delve 1.20.2 at " + env.oldDlv()
+        + " is too old: following the shim's daemon needs follow-exec, Delve 1.21.0 or newer");
+  }
+
+  @Test
+  void oldDelveThatRefusesTheShimsGoVersionIsReportedInItsOwnWords() throws Exception {
+    writeConfig(Map.of("wait_for_client", "false", "path", q(env.oldDlv().toString())));
+    CommandResult r = runExpectingFailure(uniqueId("oldgo"));
+    assertThat(r.stderr()).contains("Delve").contains("too old for Go version 1.24");
+  }
+
+  @Test
+  void strippedShimIsRefusedWithTheBuildFlagsToUse() throws Exception {
+    writeConfig(env.debianShim().toString(), Map.of("wait_for_client", "false"));
+    CommandResult r = runExpectingFailure(uniqueId("stripped"));
+    assertThat(r.stderr()).contains("has no DWARF debug info: rebuild it with -gcflags=all=-N -l");
+  }
+
+  @Test
+  void busyFixedListenAddressIsAClearError() throws Exception {
+    try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getLoopbackAddress())) {
+      writeConfig(Map.of("wait_for_client", "false",
+          "listen", q("127.0.0.1:" + busy.getLocalPort())));
+      CommandResult r = runExpectingFailure(uniqueId("busy"));
+      assertThat(r.stderr()).contains("katadbg: cannot listen on 127.0.0.1:" + busy.getLocalPort());
+    }
+  }
+
+  @Test
+  void aShimThatFailsAtStartGivesItsOwnReasonAndLeavesNothingRunning() throws Exception {
+    // The real runc shim's start reads config.json from its working directory (the bundle);
+    // an empty directory makes it fail the way a broken bundle would.
+    Path empty = Files.createTempDirectory(confDir, "empty-bundle");
+    String id = uniqueId("failstart");
+    ProcessBuilder pb = new ProcessBuilder(env.dist().resolve("bin/containerd-shim-katadbg-v2").toString(),
+        "-namespace", "default", "-address", containerd.socket().toString(),
+        "-publish-binary", env.containerd().toString(), "-id", id, "start")
+        .directory(empty.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
+            "/dev/null")));
+    pb.environment().put("KATADBG_CONFIG", config.toString());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    String err = new String(p.getErrorStream().readAllBytes());
+    assertThat(p.waitFor()).isEqualTo(1);
+    assertThat(out).isEmpty();
+    assertThat(err.strip()).doesNotContain("\n").contains("config.json: no such file or directory")
+        .startsWith("katadbg: ");
+    assertThat(err.strip().lines().count()).isEqualTo(1);
+    await("nothing left running", () -> Optional.of(processesOf(id)).filter(List::isEmpty));
+  }
+
+  @Test
+  void passthroughOnFailureStartsTheContainerWithoutTheDebugger() throws Exception {
+    writeConfig(Map.of("wait_for_client", "false", "path", q(env.oldDlv().toString()),
+        "check_go_version", "false", "on_failure", q("passthrough")));
+    String id = uniqueId("passthru");
+    CommandResult r = finish(containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME,
+        "--rootfs", containerd.rootfs().toString(), id, "/bin/echo", "ran without debugger"));
+    assertThat(r.exitCode()).as(r.describe()).isZero();
+    assertThat(r.stdout()).isEqualTo("ran without debugger\n");
+    JsonObject s = sessions().stream().filter(j -> j.get("id").getAsString().equals(id))
+        .findFirst().orElseThrow();
+    assertThat(s.get("state").getAsString()).isIn("passthrough", "gone");
+    assertThat(s.get("reason").getAsString()).contains("too old");
+  }
+
+  // (d) a start for a sandbox that already has a live session goes to the real shim.
+  @Test
+  void startForASandboxWithALiveSessionPassesThroughToTheRealShim() throws Exception {
+    String id = uniqueId("again");
+    CommandResult first = finish(containerd.ctrAsync("run", "-d", "--runtime", RUNTIME,
+        "--rootfs", containerd.rootfs().toString(), id, "/bin/sleep", "300"));
+    assertThat(first.exitCode()).as(first.describe()).isZero();
+    JsonObject s = awaitSession(id, "running");
+    Path bundle = Path.of(s.get("bundle").getAsString());
+    String address = Files.readString(bundle.resolve("address")).strip();
+    ProcessBuilder pb = new ProcessBuilder(env.dist().resolve("bin/containerd-shim-katadbg-v2").toString(),
+        "-namespace", "default", "-address", containerd.socket().toString(),
+        "-publish-binary", env.containerd().toString(), "-id", id, "start")
+        .directory(bundle.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
+            "/dev/null")));
+    pb.environment().put("KATADBG_CONFIG", config.toString());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).isZero();
+    assertThat(out).isEqualTo(address);
+    assertThat(processesOf(id).stream().filter(pi -> pi.comm().equals("dlv")).count())
+        .as("still the one Delve of the first start").isEqualTo(1);
+    assertThat(sessions().stream().filter(j -> j.get("id").getAsString().equals(id))
+        .findFirst().orElseThrow().get("debuggerPid").getAsInt())
+        .isEqualTo(s.get("debuggerPid").getAsInt());
+  }
+
+  static Thread drain(InputStream in, StringBuilder sink) {
+    Thread t = new Thread(() -> {
+      byte[] buf = new byte[4096];
+      try {
+        for (int n; (n = in.read(buf)) > 0; ) {
+          synchronized (sink) {
+            sink.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+          }
+        }
+      } catch (IOException e) {
+        // The process ended.
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  static void type(OutputStream keys, String line) throws IOException {
+    keys.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    keys.flush();
+  }
+}
