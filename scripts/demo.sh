@@ -38,9 +38,9 @@ say "katadbg sessions"
 "$dist/bin/katadbg" sessions
 listen=$("$dist/bin/katadbg" sessions --json | sed -n 's/.*"listen": "\(.*\)".*/\1/p' | head -1)
 
-say "dlv connect $listen — the daemon is stopped at Create; no follow-exec typed"
+say "dlv connect $listen — the DAEMON is stopped at Create, with the request containerd sent; nobody typed follow-exec"
 sleep 1
-printf 'targets\nstack 4\ncontinue\nquit -c\n' | "$dlv" connect "$listen" 2>&1 | grep -v '^Type' | head -40 || true
+printf 'print r.ID\nprint r.Bundle\nstack 2\ncontinue\n' | "$dlv" connect "$listen" 2>&1 | grep -v '^Type' | head -40 || true
 
 say "The container's output"
 wait "$ctrpid" || true

@@ -1,5 +1,6 @@
 package dev.katadbg.cli;
 
+import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session;
 import dev.katadbg.session.SessionControl;
 import dev.katadbg.session.SessionRegistry;
@@ -42,11 +43,21 @@ final class StopCommand implements Callable<Integer> {
           + s.state().name().toLowerCase(java.util.Locale.ROOT) + "; cleaned");
       return ExitCode.OK;
     }
-    SessionControl.stop(s, kill);
+    SessionControl.Outcome outcome;
+    try {
+      outcome = new SessionControl(Processes.linux()).stop(s, kill);
+    } catch (IllegalStateException e) {
+      throw new CliException(ExitCode.FAILURE, e.getMessage());
+    }
     registry.remove(s);
-    out.println(kill ? "killed shim and debugger of " + s.namespace() + "/" + s.id()
-        : "detached from " + s.namespace() + "/" + s.id() + "; shim "
-            + s.shim().map(r -> "pid " + r.pid() + " ").orElse("") + "keeps running");
+    String name = s.namespace() + "/" + s.id();
+    String shim = s.shim().map(r -> "shim pid " + r.pid()).orElse("the shim");
+    out.println(switch (outcome) {
+      case KILLED -> "killed " + shim + " and the debugger of " + name;
+      case DETACHED -> "detached from " + name + "; " + shim + " keeps running";
+      case DEBUGGER_KILLED -> "detached from " + name + " by ending its debugger (Delve could not"
+          + " halt it; it had no breakpoints); " + shim + " keeps running";
+    });
     return ExitCode.OK;
   }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Objects;
 
 /**
@@ -88,9 +89,72 @@ public final class DelveLauncher {
     long logStart = sizeOrZero(spec.logFile());
     try {
       Process process = pb.start();
-      return new DelveProcess(process, listen, spec.logFile(), logStart, command);
+      return new DelveProcess(process.toHandle(), Optional.of(process), listen, spec.logFile(),
+          logStart, command);
     } catch (IOException e) {
       throw new DelveException("start " + spec.dlv() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Like {@link #launch}, but dlv is not this JVM's child: a shell starts it in the background
+   * and exits at once, so no JVM thread waits in native code for dlv, which would hold up this
+   * JVM's exit by up to 300 ms (HotSpot's VM_Exit waits that long for threads in native). The
+   * shim wrapper exits right after the shim replies and must not pay that. dlv's exit status
+   * is then unknown; its log still says why it stopped.
+   */
+  public DelveProcess launchDetached(LaunchSpec spec) {
+    DelveAddress listen = resolvePort(spec.listen());
+    if (!Files.isRegularFile(spec.dlv()) || !Files.isExecutable(spec.dlv())) {
+      throw new DelveException("start " + spec.dlv() + ": not an executable file");
+    }
+    if (!Files.isDirectory(spec.workDir())) {
+      throw new DelveException(
+          "start " + spec.dlv() + ": working directory " + spec.workDir() + " does not exist");
+    }
+    List<String> dlvCommand = new ArrayList<>();
+    dlvCommand.add(spec.dlv().toString());
+    dlvCommand.addAll(dlvArguments(spec, listen));
+    // A shell starts setsid+dlv in the background with stdio on /dev/null and the log, echoes
+    // its pid and exits: the pid is written before the shell exits (a forked writer could lose
+    // it, as Java drains and closes the pipe when its direct child exits), and dlv holds
+    // nothing of ours. setsid execs in place here (the background job is no group leader).
+    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
+        "log=$1; shift; \"$@\" </dev/null >>\"$log\" 2>&1 & echo $!", "katadbg-dlv",
+        spec.logFile().toString(), setsid.toString()));
+    command.addAll(dlvCommand);
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.directory(spec.workDir().toFile());
+    pb.environment().clear();
+    pb.environment().putAll(spec.environment());
+    pb.redirectInput(ProcessBuilder.Redirect.from(DEV_NULL));
+    pb.redirectError(ProcessBuilder.Redirect.appendTo(spec.logFile().toFile()));
+    long logStart = sizeOrZero(spec.logFile());
+    try {
+      Process shell = pb.start();
+      String pidLine;
+      try (var out = shell.getInputStream()) {
+        pidLine = new String(out.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII)
+            .strip();
+      }
+      shell.waitFor();
+      long pid;
+      try {
+        pid = Long.parseLong(pidLine);
+      } catch (NumberFormatException e) {
+        throw new DelveException("start " + spec.dlv() + ": no pid from the launching shell (got '"
+            + pidLine + "')");
+      }
+      ProcessHandle handle = ProcessHandle.of(pid).orElseThrow(() -> new DelveException(
+          "start " + spec.dlv() + ": dlv (pid " + pid + ") exited at once; see "
+              + spec.logFile()));
+      return new DelveProcess(handle, Optional.empty(), listen, spec.logFile(), logStart,
+          dlvCommand);
+    } catch (IOException e) {
+      throw new DelveException("start " + spec.dlv() + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DelveException("start " + spec.dlv() + ": interrupted");
     }
   }
 

@@ -30,19 +30,22 @@ public final class DelveProcess {
   /** Time for a dying dlv to finish exiting before its death is reported as the cause. */
   private static final Duration EXIT_GRACE = Duration.ofMillis(500);
 
-  private final Process process;
+  private final ProcessHandle handle;
+  private final Optional<Process> child;
   private final DelveAddress listenAddress;
   private final Path logFile;
   private final long logStart;
   private final List<String> command;
 
   DelveProcess(
-      Process process,
+      ProcessHandle handle,
+      Optional<Process> child,
       DelveAddress listenAddress,
       Path logFile,
       long logStart,
       List<String> command) {
-    this.process = process;
+    this.handle = handle;
+    this.child = child;
     this.listenAddress = listenAddress;
     this.logFile = logFile;
     this.logStart = logStart;
@@ -51,12 +54,12 @@ public final class DelveProcess {
 
   /** dlv's pid (setsid exec'd it in place). */
   public long pid() {
-    return process.pid();
+    return handle.pid();
   }
 
-  /** The JVM's handle of dlv, e.g. to wait for it. */
-  public Process process() {
-    return process;
+  /** dlv's process handle, e.g. to find its debuggees among its descendants. */
+  public ProcessHandle handle() {
+    return handle;
   }
 
   /** Where dlv listens; a port 0 in the spec was replaced by the chosen port. */
@@ -73,21 +76,49 @@ public final class DelveProcess {
     return command;
   }
 
+  /** True while dlv runs; a zombie waiting for a slow init to reap it counts as exited. */
   public boolean isAlive() {
-    return process.isAlive();
+    if (child.isPresent()) {
+      return child.get().isAlive();
+    }
+    if (!handle.isAlive()) {
+      return false;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(handle.pid()), "stat"));
+      char state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state != 'Z' && state != 'X';
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
-  /** Waits up to {@code timeout} for dlv to exit and returns its exit status if it did. */
-  public OptionalInt waitForExit(Duration timeout) {
+  /** Waits up to {@code timeout} for dlv to exit; true if it did. */
+  public boolean awaitExit(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     try {
-      if (process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-        return OptionalInt.of(process.exitValue());
+      if (child.isPresent()) {
+        return child.get().waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS);
       }
-      return OptionalInt.empty();
+      // Polled rather than ProcessHandle.onExit(): that parks a thread in native code, and
+      // the JVM's exit then waits up to 300 ms for it.
+      while (isAlive()) {
+        if (System.nanoTime() > deadline) {
+          return false;
+        }
+        Thread.sleep(10);
+      }
+      return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return OptionalInt.empty();
+      return !isAlive();
     }
+  }
+
+  /** dlv's exit status, known when it was started as this JVM's child and has exited. */
+  public OptionalInt exitStatus() {
+    return child.filter(p -> !p.isAlive()).map(p -> OptionalInt.of(p.exitValue()))
+        .orElse(OptionalInt.empty());
   }
 
   /**
@@ -96,8 +127,8 @@ public final class DelveProcess {
    * which does not set PTRACE_O_EXITKILL). {@link DelveClient#detach} with kill ends them too.
    */
   public void kill() {
-    process.destroyForcibly();
-    waitForExit(Duration.ofSeconds(10));
+    handle.destroyForcibly();
+    awaitExit(Duration.ofSeconds(10));
   }
 
   /**
@@ -148,7 +179,7 @@ public final class DelveProcess {
           listenAddress, connectTimeout, callTimeout, this::exitReport);
     } catch (DelveException e) {
       // dlv may be dying (it closes its listener before exiting): prefer its own explanation.
-      if (waitForExit(EXIT_GRACE).isPresent() && !e.getMessage().contains("dlv exited")) {
+      if (awaitExit(EXIT_GRACE) && !e.getMessage().contains("dlv exited")) {
         throw new DelveException(
             "connect to delve at " + listenAddress + ": " + exitReport().orElseThrow(), e);
       }
@@ -158,7 +189,7 @@ public final class DelveProcess {
 
   /** "dlv exited with status 1: last log lines", once dlv has exited. */
   private Optional<String> exitReport() {
-    if (process.isAlive()) {
+    if (isAlive()) {
       return Optional.empty();
     }
     String log;
@@ -168,7 +199,9 @@ public final class DelveProcess {
     } catch (UncheckedIOException e) {
       log = "(" + e.getMessage() + ")";
     }
-    return Optional.of("dlv exited with status " + process.exitValue() + ": " + log);
+    OptionalInt status = exitStatus();
+    return Optional.of("dlv exited" + (status.isPresent() ? " with status " + status.getAsInt()
+        : "") + ": " + log);
   }
 
   @Override

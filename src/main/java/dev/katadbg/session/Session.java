@@ -2,6 +2,7 @@ package dev.katadbg.session;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -23,6 +24,7 @@ public record Session(
     ProcessRef debugger,
     Optional<ProcessRef> startProcess,
     Optional<ProcessRef> shim,
+    List<String> breakpoints,
     Instant created) {
 
   /** containerd's own rule for ids and namespaces; it also keeps them safe as path elements. */
@@ -36,6 +38,7 @@ public record Session(
     Objects.requireNonNull(state);
     Objects.requireNonNull(debugger);
     Objects.requireNonNull(created);
+    breakpoints = List.copyOf(breakpoints);
   }
 
   /** A process by pid and kernel start time (clock ticks since boot, /proc/PID/stat field 22). */
@@ -57,17 +60,22 @@ public record Session(
 
   public Session withState(SessionState s, Optional<String> why) {
     return new Session(id, namespace, dir, bundle, shimBinary, listen, s, why, debugger,
-        startProcess, shim, created);
+        startProcess, shim, breakpoints, created);
   }
 
   public Session withDebugger(ProcessRef d, String listenAddress) {
     return new Session(id, namespace, dir, bundle, shimBinary, listenAddress, state, reason, d,
-        startProcess, shim, created);
+        startProcess, shim, breakpoints, created);
   }
 
   public Session withProcesses(Optional<ProcessRef> start, Optional<ProcessRef> daemon) {
     return new Session(id, namespace, dir, bundle, shimBinary, listen, state, reason, debugger,
-        start, daemon, created);
+        start, daemon, breakpoints, created);
+  }
+
+  public Session withBreakpoints(List<String> locations) {
+    return new Session(id, namespace, dir, bundle, shimBinary, listen, state, reason, debugger,
+        startProcess, shim, locations, created);
   }
 
   /** The session's log of what katadbg did, with Delve's own output beside it. */

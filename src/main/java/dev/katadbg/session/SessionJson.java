@@ -1,11 +1,14 @@
 package dev.katadbg.session;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import dev.katadbg.session.Session.ProcessRef;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -35,6 +38,9 @@ public final class SessionJson {
     o.addProperty("debuggerLog", s.debuggerLog().toString());
     o.addProperty("shimStderr", s.shimStderr().toString());
     s.reason().ifPresent(r -> o.addProperty("reason", r));
+    JsonArray bps = new JsonArray();
+    s.breakpoints().forEach(bps::add);
+    o.add("breakpoints", bps);
     o.addProperty("created", s.created().toString());
     return o;
   }
@@ -53,6 +59,7 @@ public final class SessionJson {
           new ProcessRef(num(o, "debuggerPid"), lng(o, "debuggerStartTime")),
           ref(num(o, "startPid"), lng(o, "startStartTime")),
           ref(num(o, "shimPid"), lng(o, "shimStartTime")),
+          strings(o, "breakpoints"),
           Instant.parse(str(o, "created")));
     } catch (RuntimeException e) {
       throw new JsonParseException("not a katadbg session record: " + e.getMessage(), e);
@@ -61,6 +68,15 @@ public final class SessionJson {
 
   private static Optional<ProcessRef> ref(int pid, long start) {
     return pid == 0 ? Optional.empty() : Optional.of(new ProcessRef(pid, start));
+  }
+
+  private static List<String> strings(JsonObject o, String k) {
+    List<String> out = new ArrayList<>();
+    JsonElement e = o.get(k);
+    if (e != null && e.isJsonArray()) {
+      e.getAsJsonArray().forEach(x -> out.add(x.getAsString()));
+    }
+    return out;
   }
 
   private static String str(JsonObject o, String k) {

@@ -213,7 +213,7 @@ public final class SessionRegistry {
 
   private static Session placeholder(String namespace, String id, Path dir) {
     return new Session(id, namespace, dir, Optional.empty(), Path.of("/"), "", SessionState.STARTING,
-        Optional.empty(), ProcessRef.none(), Optional.empty(), Optional.empty(),
+        Optional.empty(), ProcessRef.none(), Optional.empty(), Optional.empty(), List.of(),
         java.time.Instant.now());
   }
 

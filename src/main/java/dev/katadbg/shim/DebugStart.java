@@ -46,7 +46,6 @@ import java.util.concurrent.TimeoutException;
 final class DebugStart {
   /** Delve's follow-exec (API FollowExec, terminal {@code target follow-exec}) arrived in 1.21. */
   static final String FOLLOW_EXEC_SINCE = "1.21.0";
-  private static final String ENTRY_BREAKPOINT = "katadbgDaemonEntry";
   private static final int MAX_REPLY = 1 << 20;
 
   private final KatadbgConfig config;
@@ -70,7 +69,7 @@ final class DebugStart {
     DebuggerSettings dbg = config.debugger();
     Session session = new Session(inv.id(), inv.namespace(), dir, Optional.of(bundle), shim, "",
         SessionState.STARTING, Optional.empty(), self(), Optional.empty(), Optional.empty(),
-        Instant.now());
+        dbg.breakpoints(), Instant.now());
     registry.save(session);
     log.info("start " + inv.namespace() + "/" + inv.id() + " shim " + shim + " args "
         + inv.args());
@@ -90,7 +89,7 @@ final class DebugStart {
       Path fifo = dir.resolve("shim.stdout");
       mkfifo(fifo);
 
-      delve = new DelveLauncher().launch(new LaunchSpec(dlv,
+      delve = new DelveLauncher().launchDetached(new LaunchSpec(dlv,
           new LaunchSpec.Exec(realShim, inv.args(),
               LaunchSpec.Redirects.of(stdinFile, fifo, session.shimStderr())),
           DelveAddress.parse(listen), bundle, env, session.debuggerLog(),
@@ -136,10 +135,14 @@ final class DebugStart {
         client.close();
         client = null;
       } else {
-        runToDaemon(client, listen, startRef, log);
+        // Delve follows the exec and keeps the daemon running when the start process exits.
+        // No early breakpoint of our own: a daemon stop racing the parent's exit leaves Delve
+        // 1.24 with no live target and the daemon stuck in a ptrace stop (seen here).
+        client.continueAsync();
       }
 
       byte[] out = awaitReply(reply, delve);
+      log.info("shim closed its stdout: " + out.length + " bytes");
       if (out.length == 0) {
         String why = lastLine(session.shimStderr()).orElse("it printed no address");
         // The shim's own failure, not the debugger's: passthrough would only fail again.
@@ -177,46 +180,6 @@ final class DebugStart {
       }
       registry.save(session.withState(SessionState.FAILED, Optional.of(reason)));
       return StartOutcome.failed(1, reason);
-    }
-  }
-
-  /**
-   * Continues the start process past its own entry and hands the daemon's entry stop to a
-   * {@link DaemonEntryKeeper}. Delve's halt only reaches a process that has stopped at least
-   * once (shared/notes/delve.md), so this early stop is what later lets {@code katadbg stop}
-   * detach; the keeper takes it so the reply is not held up while Delve loads the daemon.
-   */
-  private void runToDaemon(DelveClient client, String listen, Optional<ProcessRef> startRef,
-      SessionLog log) throws IOException {
-    Breakpoint entry = client.createBreakpoint("main.main", ENTRY_BREAKPOINT);
-    int startPid = startRef.map(ProcessRef::pid).orElse(-1);
-    DebuggerState s = awaitState(client.continueAsync());
-    if (s.exited()) {
-      log.info("continue: process " + s.pid() + " exited with " + s.exitStatus());
-      return;
-    }
-    boolean atEntry = s.currentThread()
-        .filter(t -> t.breakpointId().isPresent() && t.breakpointId().getAsInt() == entry.id())
-        .isPresent();
-    if (!atEntry || s.pid() != startPid) {
-      log.info("stopped in " + s.pid() + " before the daemon started: left for the user");
-      return;
-    }
-    DaemonEntryKeeper.spawn(listen, entry.id(), startPid, log.file());
-    client.continueAsync();
-  }
-
-  private static DebuggerState awaitState(CompletableFuture<DebuggerState> f) {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SetupException("interrupted while the shim started");
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new SetupException("continue failed: " + e.getCause());
     }
   }
 
@@ -261,7 +224,7 @@ final class DebugStart {
     } catch (DelveException e) {
       // Delve may accept the connection and then exit (e.g. it refuses the binary's Go
       // version): give it a moment to be gone so its own words can be quoted.
-      if (delve.waitForExit(Duration.ofSeconds(2)).isPresent()) {
+      if (delve.awaitExit(Duration.ofSeconds(2))) {
         throw new SetupException("Delve exited: " + tail(delve, e.getMessage()), e);
       }
       throw new SetupException("Delve did not answer on " + listen + " within "

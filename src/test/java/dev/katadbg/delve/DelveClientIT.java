@@ -47,7 +47,7 @@ class DelveClientIT {
   @AfterEach
   void killEverything() {
     for (DelveProcess dlv : dlvs) {
-      dlv.process().descendants().forEach(h -> debuggees.add(h.pid()));
+      dlv.handle().descendants().forEach(h -> debuggees.add(h.pid()));
       dlv.kill();
     }
     DelveDeps.killAll(debuggees);
@@ -105,7 +105,7 @@ class DelveClientIT {
 
       client.detach(true);
     }
-    assertThat(dlv.waitForExit(EXIT)).as("dlv exits after Detach").isPresent();
+    assertThat(dlv.awaitExit(EXIT)).as("dlv exits after Detach").isTrue();
     assertThat(DelveDeps.awaitGone(childPid, EXIT)).as("Detach{Kill} killed the child").isTrue();
   }
 
@@ -145,7 +145,7 @@ class DelveClientIT {
 
       client.detach(true);
     }
-    assertThat(dlv.waitForExit(EXIT)).isPresent();
+    assertThat(dlv.awaitExit(EXIT)).isTrue();
     assertThat(serve.waitFor(30, TimeUnit.SECONDS))
         .as("Detach{Kill} killed the attached process")
         .isTrue();
@@ -178,7 +178,7 @@ class DelveClientIT {
 
       client.detach(true);
     }
-    assertThat(dlv.waitForExit(EXIT)).isPresent();
+    assertThat(dlv.awaitExit(EXIT)).isTrue();
   }
 
   @Test
@@ -203,7 +203,8 @@ class DelveClientIT {
               "127.0.0.1:" + taken.getLocalPort(),
               true);
 
-      assertThat(dlv.waitForExit(EXIT)).isEqualTo(OptionalInt.of(1));
+      assertThat(dlv.awaitExit(EXIT)).isTrue();
+    assertThat(dlv.exitStatus()).isEqualTo(OptionalInt.of(1));
       assertThat(String.join("\n", dlv.logTail(10)))
           .contains(
               "couldn't start listener: listen tcp 127.0.0.1:"
@@ -245,7 +246,7 @@ class DelveClientIT {
       assertThat(state.targetCommandLine()).isEqualTo(program.toString());
       client.detach(true);
     }
-    assertThat(dlv.waitForExit(EXIT)).isPresent();
+    assertThat(dlv.awaitExit(EXIT)).isTrue();
   }
 
   private LaunchSpec.Exec execForkexec(Path out) {

@@ -122,7 +122,8 @@ class DelveLauncherTest {
 
     started = new DelveLauncher().launch(spec);
 
-    assertThat(started.waitForExit(Duration.ofSeconds(10))).isEqualTo(OptionalInt.of(3));
+    assertThat(started.awaitExit(Duration.ofSeconds(10))).isTrue();
+    assertThat(started.exitStatus()).isEqualTo(OptionalInt.of(3));
     int port = started.listenAddress().port().orElseThrow();
     assertThat(port).isNotZero();
     assertThat(started.command()).startsWith("/usr/bin/setsid", fake.toString());
@@ -170,7 +171,7 @@ class DelveLauncherTest {
     started.kill();
 
     assertThat(started.isAlive()).isFalse();
-    assertThat(started.process().exitValue()).isEqualTo(128 + 9);
+    assertThat(started.exitStatus()).isEqualTo(OptionalInt.of(128 + 9));
   }
 
   @Test

@@ -30,7 +30,7 @@ class SessionRegistryTest {
   private Session session(Path dir, String id, int dlvPid, Instant created) {
     return new Session(id, "default", dir, Optional.of(Path.of("/b")), Path.of("/shim"),
         "127.0.0.1:4000", SessionState.RUNNING, Optional.empty(), new ProcessRef(dlvPid, 7),
-        Optional.empty(), Optional.of(new ProcessRef(dlvPid + 1, 8)), created);
+        Optional.empty(), Optional.of(new ProcessRef(dlvPid + 1, 8)), List.of(), created);
   }
 
   @Test
@@ -64,7 +64,7 @@ class SessionRegistryTest {
     Session s = new Session("pod-1", "k8s.io", dir, Optional.empty(), Path.of("/shim"),
         "unix:/run/katadbg/x.sock", SessionState.WAITING, Optional.of("why"),
         new ProcessRef(5, 6), Optional.of(new ProcessRef(7, 8)), Optional.empty(),
-        Instant.parse("2026-11-28T20:00:00Z"));
+        List.of("main.main", "service.go:12"), Instant.parse("2026-11-28T20:00:00Z"));
     r.save(s);
     livePids.add(5);
     assertThat(r.get("k8s.io", "pod-1")).contains(s);

@@ -208,7 +208,7 @@ class WrapperIT {
     try (OutputStream keys = dlv.getOutputStream()) {
       // No follow-exec typed: katadbg turned it on. The first continue must stop in the daemon.
       type(keys, "continue");
-      await("dlv to show the stop at Create", () -> Optional.of(screen.toString())
+      await("dlv to show the stop at Create", () -> Optional.of(text(screen))
           .filter(s -> s.contains("(*service).Create()")));
       type(keys, "continue");
       CommandResult done = finish(run);
@@ -221,7 +221,7 @@ class WrapperIT {
       }
       reader.join(5000);
     }
-    assertThat(screen.toString()).contains("(*service).Create()")
+    assertThat(text(screen)).contains("(*service).Create()")
         .doesNotContain("follow-exec");
   }
 
@@ -387,6 +387,74 @@ class WrapperIT {
         .isEqualTo(s.get("debuggerPid").getAsInt());
   }
 
+  JsonObject runDetached(String id) throws InterruptedException {
+    CommandResult r = finish(containerd.ctrAsync("run", "-d", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/sleep", "300"));
+    assertThat(r.exitCode()).as(r.describe()).isZero();
+    return awaitSession(id, "running");
+  }
+
+  static boolean alive(JsonObject session, String what) {
+    return Processes.linux().isAlive(session.get(what + "Pid").getAsInt(),
+        session.get(what + "StartTime").getAsLong());
+  }
+
+  @Test
+  void stopDetachesFromAShimThatNeverStoppedAndItKeepsServing() throws Exception {
+    String id = uniqueId("stop-run");
+    JsonObject s = runDetached(id);
+    CommandResult stop = katadbg("stop", id);
+    assertThat(stop.exitCode()).as(stop.describe()).isZero();
+    assertThat(stop.stdout()).contains("detached from default/" + id).contains("keeps running");
+    assertThat(alive(s, "debugger")).isFalse();
+    assertThat(alive(s, "shim")).isTrue();
+    ProcessInfo shim = Processes.linux().get(s.get("shimPid").getAsInt()).orElseThrow();
+    assertThat(shim.tracerPid()).as("no longer traced").isZero();
+    assertThat(containerd.ctr("task", "ps", id).exitCode()).isZero();
+    assertThat(sessions()).noneMatch(j -> j.get("id").getAsString().equals(id));
+  }
+
+  @Test
+  void stopAtABreakpointDetachesAndTheContainerCompletes() throws Exception {
+    writeConfig(Map.of("wait_for_client", "false", "breakpoints", "[" + q(CREATE) + "]"));
+    String id = uniqueId("stop-bp");
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/echo", "after detach");
+    JsonObject s = awaitSession(id, "running");
+    try (DelveClient c = DelveClient.connect(DelveAddress.parse(s.get("listen").getAsString()),
+        Duration.ofSeconds(10))) {
+      await("the stop at Create", () -> Optional.of(c.state(true)).filter(st -> !st.running()));
+    }
+    CommandResult stop = katadbg("stop", id);
+    assertThat(stop.exitCode()).as(stop.describe()).isZero();
+    assertThat(stop.stdout()).contains("detached from default/" + id);
+    CommandResult done = finish(run);
+    assertThat(done.exitCode()).as(done.describe()).isZero();
+    assertThat(done.stdout()).isEqualTo("after detach\n");
+  }
+
+  @Test
+  void stopRefusesToLeaveUnhitBreakpointsBehindButKillEndsEverything() throws Exception {
+    writeConfig(Map.of("wait_for_client", "false", "breakpoints",
+        "[" + q("github.com/containerd/containerd/runtime/v2/runc/task.(*service).Pause") + "]"));
+    String id = uniqueId("stop-kill");
+    JsonObject s = runDetached(id);
+    CommandResult refused = katadbg("stop", id);
+    assertThat(refused.exitCode()).isEqualTo(1);
+    assertThat(refused.stderr()).contains("cannot detach from " + id).contains("--kill");
+    assertThat(alive(s, "shim")).isTrue();
+    CommandResult killed = katadbg("stop", "--kill", id);
+    assertThat(killed.exitCode()).as(killed.describe()).isZero();
+    await("shim and debugger gone", () -> Optional.of(processesOf(id)).filter(List::isEmpty));
+  }
+
+  @Test
+  void stopOfAnUnknownSessionSaysSoWithItsExitCode() {
+    CommandResult r = katadbg("stop", "no-such-session");
+    assertThat(r.exitCode()).isEqualTo(3);
+    assertThat(r.stderr()).contains("no session 'no-such-session' (katadbg sessions lists them)");
+  }
+
   static Thread drain(InputStream in, StringBuilder sink) {
     Thread t = new Thread(() -> {
       byte[] buf = new byte[4096];
@@ -403,6 +471,12 @@ class WrapperIT {
     t.setDaemon(true);
     t.start();
     return t;
+  }
+
+  static String text(StringBuilder sink) {
+    synchronized (sink) {
+      return sink.toString();
+    }
   }
 
   static void type(OutputStream keys, String line) throws IOException {
