@@ -47,6 +47,9 @@ final class DebugStart {
   /** Delve's follow-exec (API FollowExec, terminal {@code target follow-exec}) arrived in 1.21. */
   static final String FOLLOW_EXEC_SINCE = "1.21.0";
   private static final int MAX_REPLY = 1 << 20;
+  /** Where every Go process ends, os.Exit or a return from main.main alike. */
+  private static final String START_EXIT_FUNCTION = "runtime.exit";
+  private static final String START_EXIT_BREAKPOINT = "katadbgStartExit";
 
   private final KatadbgConfig config;
   private final SessionRegistry registry;
@@ -128,17 +131,14 @@ final class DebugStart {
       Optional<ProcessRef> startRef = startProcessOf(pid(delve));
       session = session.withProcesses(startRef, Optional.empty());
 
+      Breakpoint exit = client.createBreakpoint(START_EXIT_FUNCTION, START_EXIT_BREAKPOINT);
       if (dbg.waitForClient()) {
         session = session.withState(SessionState.WAITING, Optional.empty());
         registry.save(session);
         log.info("waiting for a client: dlv connect " + listen);
-        client.close();
-        client = null;
+        watchStartExit(client, exit, startRef, log);
       } else {
-        // Delve follows the exec and keeps the daemon running when the start process exits.
-        // No early breakpoint of our own: a daemon stop racing the parent's exit leaves Delve
-        // 1.24 with no live target and the daemon stuck in a ptrace stop (seen here).
-        client.continueAsync();
+        runPastStartExit(client, exit, startRef, log);
       }
 
       byte[] out = awaitReply(reply, delve);
@@ -181,6 +181,84 @@ final class DebugStart {
       registry.save(session.withState(SessionState.FAILED, Optional.of(reason)));
       return StartOutcome.failed(1, reason);
     }
+  }
+
+  /**
+   * Runs the start process to its exit with the daemon safely in Delve's hands. If the start
+   * process exits while Delve is still handling the daemon's exec, Delve 1.24 ends up with no
+   * live target and the daemon stuck in a ptrace stop, and the container never starts (seen
+   * here in about one start in seven). So the start process is stopped at {@code runtime.exit}
+   * (every Go exit path reaches it, after the reply is written) and let go only once Delve
+   * lists the daemon as a target.
+   */
+  private void runPastStartExit(DelveClient client, Breakpoint exit,
+      Optional<ProcessRef> startRef, SessionLog log) {
+    int startPid = startRef.map(ProcessRef::pid).orElse(-1);
+    try {
+      for (int stops = 0; stops < 16; stops++) {
+        DebuggerState s = client.continueAsync().get();
+        if (s.exited()) {
+          log.info("start process exited before its exit breakpoint (status " + s.exitStatus()
+              + ")");
+          return;
+        }
+        boolean atExit = s.currentThread().filter(t -> t.breakpointId().isPresent()
+            && t.breakpointId().getAsInt() == exit.id()).isPresent();
+        if (!atExit) {
+          log.info("stopped in " + s.pid() + " at " + s.currentThread().map(t -> t.function())
+              .orElse("?") + " before the start process exited: left for the user");
+          return;
+        }
+        if (s.pid() != startPid) {
+          continue;
+        }
+        List<Integer> targets = client.targets().stream().map(t -> t.pid()).toList();
+        client.clearBreakpoint(exit.id());
+        log.info("start process " + startPid + " at runtime.exit; Delve's targets " + targets);
+        client.continueAsync();
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SetupException("interrupted while the shim started");
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r
+          : new SetupException("continue failed: " + e.getCause());
+    }
+  }
+
+  /**
+   * With {@code wait_for_client} the user continues: when the start process stops at its exit,
+   * the breakpoint is cleared and the stop left to the user, whose next continue lets it exit
+   * once Delve holds the daemon (see {@link #runPastStartExit}).
+   */
+  private static void watchStartExit(DelveClient client, Breakpoint exit,
+      Optional<ProcessRef> startRef, SessionLog log) {
+    int startPid = startRef.map(ProcessRef::pid).orElse(-1);
+    Thread t = new Thread(() -> {
+      try {
+        while (true) {
+          DebuggerState s = client.state(true);
+          if (s.exited()) {
+            return;
+          }
+          boolean atExit = !s.running() && s.pid() == startPid && s.currentThread()
+              .filter(th -> th.breakpointId().isPresent()
+                  && th.breakpointId().getAsInt() == exit.id()).isPresent();
+          if (atExit) {
+            client.clearBreakpoint(exit.id());
+            log.info("start process " + startPid + " stopped at runtime.exit: its reply is"
+                + " written; the next continue runs the daemon");
+            return;
+          }
+          Thread.sleep(20);
+        }
+      } catch (InterruptedException | RuntimeException e) {
+        // The connection closed: the start is over or failed, which awaitReply reports.
+      }
+    }, "start-exit-watch");
+    t.setDaemon(true);
+    t.start();
   }
 
   private byte[] awaitReply(CompletableFuture<byte[]> reply, DelveProcess delve)

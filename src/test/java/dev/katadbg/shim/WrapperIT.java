@@ -206,7 +206,12 @@ class WrapperIT {
     StringBuilder screen = new StringBuilder();
     Thread reader = drain(dlv.getInputStream(), screen);
     try (OutputStream keys = dlv.getOutputStream()) {
-      // No follow-exec typed: katadbg turned it on. The first continue must stop in the daemon.
+      // No follow-exec typed: katadbg turned it on. The first continue runs the start process
+      // until its reply is written (katadbg holds it at runtime.exit until Delve has the
+      // daemon); the next one reaches Create in the daemon.
+      type(keys, "continue");
+      await("dlv to show the start process at its exit", () -> Optional.of(text(screen))
+          .filter(s -> s.contains("katadbgStartExit")));
       type(keys, "continue");
       await("dlv to show the stop at Create", () -> Optional.of(text(screen))
           .filter(s -> s.contains("(*service).Create()")));
