@@ -63,15 +63,7 @@ public final class DelveLauncher {
    */
   public DelveProcess launch(LaunchSpec spec) {
     DelveAddress listen = resolvePort(spec.listen());
-    // Checked here because setsid would start fine and only then fail to exec dlv, leaving a
-    // one-line message in the log instead of an error at the caller.
-    if (!Files.isRegularFile(spec.dlv()) || !Files.isExecutable(spec.dlv())) {
-      throw new DelveException("start " + spec.dlv() + ": not an executable file");
-    }
-    if (!Files.isDirectory(spec.workDir())) {
-      throw new DelveException(
-          "start " + spec.dlv() + ": working directory " + spec.workDir() + " does not exist");
-    }
+    checkStartable(spec);
     List<String> command = new ArrayList<>();
     command.add(setsid.toString());
     command.add(spec.dlv().toString());
@@ -105,13 +97,7 @@ public final class DelveLauncher {
    */
   public DelveProcess launchDetached(LaunchSpec spec) {
     DelveAddress listen = resolvePort(spec.listen());
-    if (!Files.isRegularFile(spec.dlv()) || !Files.isExecutable(spec.dlv())) {
-      throw new DelveException("start " + spec.dlv() + ": not an executable file");
-    }
-    if (!Files.isDirectory(spec.workDir())) {
-      throw new DelveException(
-          "start " + spec.dlv() + ": working directory " + spec.workDir() + " does not exist");
-    }
+    checkStartable(spec);
     List<String> dlvCommand = new ArrayList<>();
     dlvCommand.add(spec.dlv().toString());
     dlvCommand.addAll(dlvArguments(spec, listen));
@@ -155,6 +141,20 @@ public final class DelveLauncher {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new DelveException("start " + spec.dlv() + ": interrupted");
+    }
+  }
+
+  /**
+   * Checked before starting because setsid would start fine and only then fail to exec dlv,
+   * leaving a one-line message in the log instead of an error at the caller.
+   */
+  private static void checkStartable(LaunchSpec spec) {
+    if (!Files.isRegularFile(spec.dlv()) || !Files.isExecutable(spec.dlv())) {
+      throw new DelveException("start " + spec.dlv() + ": not an executable file");
+    }
+    if (!Files.isDirectory(spec.workDir())) {
+      throw new DelveException(
+          "start " + spec.dlv() + ": working directory " + spec.workDir() + " does not exist");
     }
   }
 

@@ -333,13 +333,7 @@ class WrapperIT {
     // an empty directory makes it fail the way a broken bundle would.
     Path empty = Files.createTempDirectory(confDir, "empty-bundle");
     String id = uniqueId("failstart");
-    ProcessBuilder pb = new ProcessBuilder(env.dist().resolve("bin/containerd-shim-katadbg-v2").toString(),
-        "-namespace", "default", "-address", containerd.socket().toString(),
-        "-publish-binary", env.containerd().toString(), "-id", id, "start")
-        .directory(empty.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
-            "/dev/null")));
-    pb.environment().put("KATADBG_CONFIG", config.toString());
-    Process p = pb.start();
+    Process p = startWrapperDirectly(id, empty);
     String out = new String(p.getInputStream().readAllBytes());
     String err = new String(p.getErrorStream().readAllBytes());
     assertThat(p.waitFor()).isEqualTo(1);
@@ -375,13 +369,7 @@ class WrapperIT {
     JsonObject s = awaitSession(id, "running");
     Path bundle = Path.of(s.get("bundle").getAsString());
     String address = Files.readString(bundle.resolve("address")).strip();
-    ProcessBuilder pb = new ProcessBuilder(env.dist().resolve("bin/containerd-shim-katadbg-v2").toString(),
-        "-namespace", "default", "-address", containerd.socket().toString(),
-        "-publish-binary", env.containerd().toString(), "-id", id, "start")
-        .directory(bundle.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File(
-            "/dev/null")));
-    pb.environment().put("KATADBG_CONFIG", config.toString());
-    Process p = pb.start();
+    Process p = startWrapperDirectly(id, bundle);
     String out = new String(p.getInputStream().readAllBytes());
     assertThat(p.waitFor()).isZero();
     assertThat(out).isEqualTo(address);
@@ -458,6 +446,18 @@ class WrapperIT {
     CommandResult r = katadbg("stop", "no-such-session");
     assertThat(r.exitCode()).isEqualTo(3);
     assertThat(r.stderr()).contains("no session 'no-such-session' (katadbg sessions lists them)");
+  }
+
+  /** Calls the wrapper's start the way containerd does, in {@code bundle}. */
+  static Process startWrapperDirectly(String id, Path bundle) throws IOException {
+    ProcessBuilder pb = new ProcessBuilder(
+        env.dist().resolve("bin/containerd-shim-katadbg-v2").toString(),
+        "-namespace", "default", "-address", containerd.socket().toString(),
+        "-publish-binary", env.containerd().toString(), "-id", id, "start")
+        .directory(bundle.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().put("KATADBG_CONFIG", config.toString());
+    return pb.start();
   }
 
   static Thread drain(InputStream in, StringBuilder sink) {
