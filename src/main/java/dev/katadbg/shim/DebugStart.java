@@ -242,6 +242,10 @@ final class DebugStart {
           if (s.exited()) {
             return;
           }
+          if (!s.running()) {
+            // A non-blocking State leaves out where the thread stopped; ask again in full.
+            s = client.state(false);
+          }
           boolean atExit = !s.running() && s.pid() == startPid && s.currentThread()
               .filter(th -> th.breakpointId().isPresent()
                   && th.breakpointId().getAsInt() == exit.id()).isPresent();
