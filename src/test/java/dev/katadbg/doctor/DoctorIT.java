@@ -121,6 +121,18 @@ class DoctorIT {
   }
 
   @Test
+  void goVersionOutsideTheWindowIsOnlyAWarningWhenTheCheckIsOff() throws IOException {
+    writeGoodContainerdConfig();
+    Files.writeString(katadbgConfig, Files.readString(katadbgConfig).replace("[debugger]\n",
+        "[debugger]\ncheck_go_version = false\n"));
+
+    Run r = doctor("--shim", env.debianShim().toString());
+
+    assertThat(r.line("shim-go-version")).startsWith("warn").contains("go1.19")
+        .contains("check_go_version = false");
+  }
+
+  @Test
   void bookwormsDelveFailsTheFollowExecCheck() throws IOException {
     writeGoodContainerdConfig();
     writeKatadbgConfig(env.oldDlv());
