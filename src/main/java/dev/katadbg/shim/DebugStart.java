@@ -143,6 +143,10 @@ final class DebugStart {
 
       byte[] out = awaitReply(reply, delve);
       log.info("shim closed its stdout: " + out.length + " bytes");
+      if (out.length == 0 && delve.awaitExit(Duration.ofSeconds(1))) {
+        throw new SetupException("Delve exited before the shim replied: "
+            + tail(delve, "no output"));
+      }
       if (out.length == 0) {
         String why = lastLine(session.shimStderr()).orElse("it printed no address");
         // The shim's own failure, not the debugger's: passthrough would only fail again.

@@ -448,6 +448,54 @@ class WrapperIT {
     assertThat(r.stderr()).contains("no session 'no-such-session' (katadbg sessions lists them)");
   }
 
+  @Test
+  void missingDlvIsAClearErrorAndStartsNothing() throws Exception {
+    writeConfig(Map.of("wait_for_client", "false", "path", q("/nonexistent/dlv")));
+    CommandResult r = runExpectingFailure(uniqueId("nodlv"));
+    assertThat(r.stderr()).contains("katadbg: dlv not found at /nonexistent/dlv: install Delve"
+        + " 1.21.0+ or fix [debugger] path");
+  }
+
+  @Test
+  void fakeDebuggerThatDiesDuringTheStartIsReportedAndLeavesNothingRunning() throws Exception {
+    // No real Delve dies on demand: this stand-in starts the real one, lets it launch the
+    // shim, then kills it and everything it traced, as a crash would.
+    Path fake = confDir.resolve("dying-dlv");
+    Files.writeString(fake, "#!/bin/sh\n"
+        + env.dlv() + " \"$@\" &\n"
+        + "dlv=$!\n"
+        + "sleep 1.5\n"
+        + "for p in $(ls /proc | grep '^[0-9]'); do\n"
+        + "  grep -qs \"^TracerPid:[[:space:]]*$dlv$\" /proc/$p/status && kill -9 $p\n"
+        + "done\n"
+        + "kill -9 $dlv\n"
+        + "echo 'fake dlv: crashed' >&2\n"
+        + "exit 2\n");
+    fake.toFile().setExecutable(true);
+    writeConfig(Map.of("wait_for_client", "true", "path", q(fake.toString())));
+    String id = uniqueId("dies");
+    CommandResult r = runExpectingFailure(id);
+    assertThat(r.stderr()).contains("katadbg: Delve exited").contains("fake dlv: crashed");
+  }
+
+  @Test
+  void aDebuggedStartWritesExactlyTheShimsReplyAndNothingElse() throws Exception {
+    Path bundle = Files.createTempDirectory(confDir, "bundle");
+    Files.writeString(bundle.resolve("config.json"), "{}");
+    String id = uniqueId("clean");
+    Process p = startWrapperDirectly(id, bundle);
+    byte[] out = p.getInputStream().readAllBytes();
+    byte[] err = p.getErrorStream().readAllBytes();
+    assertThat(p.waitFor()).isZero();
+    assertThat(new String(err)).isEmpty();
+    String expected = Files.readString(bundle.resolve("address"));
+    assertThat(new String(out)).isEqualTo(expected).startsWith("unix:///run/containerd/s/");
+    JsonObject s = awaitSession(id, "running");
+    assertThat(katadbg("stop", "--kill", "default/" + id).exitCode()).isZero();
+    await("nothing left", () -> Optional.of(processesOf(id)).filter(List::isEmpty));
+    assertThat(alive(s, "debugger")).isFalse();
+  }
+
   /** Calls the wrapper's start the way containerd does, in {@code bundle}. */
   static Process startWrapperDirectly(String id, Path bundle) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(
