@@ -465,10 +465,9 @@ class WrapperIT {
         + env.dlv() + " \"$@\" &\n"
         + "dlv=$!\n"
         + "sleep 1.5\n"
-        + "for p in $(ls /proc | grep '^[0-9]'); do\n"
-        + "  grep -qs \"^TracerPid:[[:space:]]*$dlv$\" /proc/$p/status && kill -9 $p\n"
-        + "done\n"
-        + "kill -9 $dlv\n"
+        + "traced=$(grep -ls \"^TracerPid:[[:space:]]*$dlv$\" /proc/[0-9]*/status"
+        + " | cut -d/ -f3)\n"
+        + "kill -9 $dlv $traced\n"
         + "echo 'fake dlv: crashed' >&2\n"
         + "exit 2\n");
     fake.toFile().setExecutable(true);
