@@ -89,7 +89,7 @@ public sealed interface ListenPolicy {
     }
   }
 
-  static ListenPolicy parse(String text) {
+  public static ListenPolicy parse(String text) {
     String s = text.strip();
     if (s.startsWith("unix:")) {
       String p = s.substring(5);

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * ProcFs implements {@link Processes} by reading procfs (proc(5)). Reads of one process's files
@@ -67,6 +68,29 @@ final class ProcFs implements Processes {
       get(pid).ifPresent(out::add);
     }
     return out;
+  }
+
+  @Override
+  public List<ProcessInfo> withComm(Predicate<String> comm) {
+    Objects.requireNonNull(comm, "comm");
+    List<ProcessInfo> out = new ArrayList<>();
+    for (int pid : pids()) {
+      if (readStat(pid).filter(s -> comm.test(s.comm())).isPresent()) {
+        get(pid).ifPresent(out::add);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public Optional<Path> cwd(int pid) {
+    requirePid(pid);
+    try {
+      Path link = root.resolve(Integer.toString(pid)).resolve("cwd");
+      return Optional.of(Files.readSymbolicLink(link));
+    } catch (IOException | UnsupportedOperationException e) {
+      return Optional.empty(); // exited, or EACCES for another user's process
+    }
   }
 
   @Override

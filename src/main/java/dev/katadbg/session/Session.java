@@ -25,7 +25,8 @@ public record Session(
     Optional<ProcessRef> startProcess,
     Optional<ProcessRef> shim,
     List<String> breakpoints,
-    Instant created) {
+    Instant created,
+    Origin origin) {
 
   /** containerd's own rule for ids and namespaces; it also keeps them safe as path elements. */
   public static final Pattern ID = Pattern.compile("[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*");
@@ -39,6 +40,27 @@ public record Session(
     Objects.requireNonNull(debugger);
     Objects.requireNonNull(created);
     breakpoints = List.copyOf(breakpoints);
+    Objects.requireNonNull(origin);
+  }
+
+  /** A session the wrapper launched (the shim started under Delve). */
+  public Session(String id, String namespace, Path dir, Optional<Path> bundle, Path shimBinary,
+      String listen, SessionState state, Optional<String> reason, ProcessRef debugger,
+      Optional<ProcessRef> startProcess, Optional<ProcessRef> shim, List<String> breakpoints,
+      Instant created) {
+    this(id, namespace, dir, bundle, shimBinary, listen, state, reason, debugger, startProcess,
+        shim, breakpoints, created, Origin.LAUNCHED);
+  }
+
+  /**
+   * How the debugger got its shim. It decides how the session can end without ending the shim:
+   * Delve's Detach kills a process it launched whatever it is asked, but lets an attached one go.
+   */
+  public enum Origin {
+    /** {@code dlv exec}: the wrapper started the shim under Delve. */
+    LAUNCHED,
+    /** {@code dlv attach}: {@code katadbg attach} took a running shim. */
+    ATTACHED
   }
 
   /** A process by pid and kernel start time (clock ticks since boot, /proc/PID/stat field 22). */
@@ -60,22 +82,22 @@ public record Session(
 
   public Session withState(SessionState s, Optional<String> why) {
     return new Session(id, namespace, dir, bundle, shimBinary, listen, s, why, debugger,
-        startProcess, shim, breakpoints, created);
+        startProcess, shim, breakpoints, created, origin);
   }
 
   public Session withDebugger(ProcessRef d, String listenAddress) {
     return new Session(id, namespace, dir, bundle, shimBinary, listenAddress, state, reason, d,
-        startProcess, shim, breakpoints, created);
+        startProcess, shim, breakpoints, created, origin);
   }
 
   public Session withProcesses(Optional<ProcessRef> start, Optional<ProcessRef> daemon) {
     return new Session(id, namespace, dir, bundle, shimBinary, listen, state, reason, debugger,
-        start, daemon, breakpoints, created);
+        start, daemon, breakpoints, created, origin);
   }
 
   public Session withBreakpoints(List<String> locations) {
     return new Session(id, namespace, dir, bundle, shimBinary, listen, state, reason, debugger,
-        startProcess, shim, locations, created);
+        startProcess, shim, locations, created, origin);
   }
 
   /** The session's log of what katadbg did, with Delve's own output beside it. */

@@ -38,7 +38,8 @@ public final class SessionControl {
   }
 
   /**
-   * Ends the session. Delve's Detach kills a process it launched whatever it is asked
+   * Ends the session. An attached session ({@link Session.Origin#ATTACHED}) is halted, its
+   * breakpoints cleared and Delve asked to Detach without killing. Delve's Detach kills a process it launched whatever it is asked
    * ({@code if AttachPid == 0 { kill = true }} in its debugger), so leaving a wrapper's shim
    * running takes another way: halt it, clear every breakpoint (Delve restores the original
    * instructions), then kill Delve; the kernel lets the tracee go and it is resumed.
@@ -65,6 +66,15 @@ public final class SessionControl {
         for (Breakpoint bp : c.breakpoints()) {
           if (bp.id() > 0) {
             c.clearBreakpoint(bp.id());
+          }
+        }
+        if (s.origin() == Session.Origin.ATTACHED) {
+          // Delve lets an attached process go on Detach (kill=false): PTRACE_DETACH resumes it
+          // where it stopped, with Delve's own breakpoints removed too; then Delve exits.
+          c.detach(false);
+          awaitGone(s.debugger());
+          if (!processes.isAlive(s.debugger().pid(), s.debugger().startTime())) {
+            return Outcome.DETACHED;
           }
         }
       }

@@ -42,6 +42,7 @@ public final class SessionJson {
     s.breakpoints().forEach(bps::add);
     o.add("breakpoints", bps);
     o.addProperty("created", s.created().toString());
+    o.addProperty("origin", s.origin().name().toLowerCase(Locale.ROOT));
     return o;
   }
 
@@ -60,7 +61,9 @@ public final class SessionJson {
           ref(num(o, "startPid"), lng(o, "startStartTime")),
           ref(num(o, "shimPid"), lng(o, "shimStartTime")),
           strings(o, "breakpoints"),
-          Instant.parse(str(o, "created")));
+          Instant.parse(str(o, "created")),
+          // Records written before attach existed are the wrapper's.
+          Session.Origin.valueOf(opt(o, "origin").orElse("launched").toUpperCase(Locale.ROOT)));
     } catch (RuntimeException e) {
       throw new JsonParseException("not a katadbg session record: " + e.getMessage(), e);
     }

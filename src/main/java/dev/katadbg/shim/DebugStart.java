@@ -319,22 +319,13 @@ final class DebugStart {
   }
 
   private Path resolveDlv(String configured) {
-    Path p = Path.of(configured);
-    if (p.isAbsolute() || configured.contains("/")) {
-      if (!Files.isExecutable(p)) {
-        throw new SetupException("dlv not found at " + p
-            + ": install Delve " + FOLLOW_EXEC_SINCE + "+ or fix [debugger] path");
-      }
-      return p.toAbsolutePath();
-    }
     String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-    for (String d : path.split(":")) {
-      if (!d.isEmpty() && Files.isExecutable(Path.of(d, configured))) {
-        return Path.of(d, configured).toAbsolutePath();
-      }
-    }
-    throw new SetupException("dlv not found on the runtime manager's PATH (" + path
-        + "): install Delve " + FOLLOW_EXEC_SINCE + "+ or set [debugger] path");
+    return DelveLauncher.locate(configured, path).orElseThrow(() ->
+        configured.contains("/")
+            ? new SetupException("dlv not found at " + Path.of(configured)
+                + ": install Delve " + FOLLOW_EXEC_SINCE + "+ or fix [debugger] path")
+            : new SetupException("dlv not found on the runtime manager's PATH (" + path
+                + "): install Delve " + FOLLOW_EXEC_SINCE + "+ or set [debugger] path"));
   }
 
   private static Path checkShim(Path shim) throws IOException {

@@ -49,6 +49,24 @@ class ProcFsTest {
   }
 
   @Test
+  void withCommReadsOnlyMatchingProcessesAndCwdReadsTheLink() throws IOException {
+    fake(1, "init", 'S', 0, 1, 0, "/sbin/init");
+    fake(7, "containerd-shim", 'S', 1, 2, 0, "/usr/bin/containerd-shim-runc-v2", "-id", "x");
+    Files.createSymbolicLink(root.resolve("7/cwd"), Path.of("/run/bundle/x"));
+    // A broken entry that would fail a full read: withComm must not look past its stat.
+    fake(9, "other", 'S', 1, 3, 0, "other");
+    Files.delete(root.resolve("9/status"));
+
+    Processes p = Processes.at(root);
+
+    assertThat(p.withComm(c -> c.startsWith("containerd-shim"))).extracting(ProcessInfo::pid)
+        .containsExactly(7);
+    assertThat(p.cwd(7)).contains(Path.of("/run/bundle/x"));
+    assertThat(p.cwd(1)).isEmpty();
+    assertThat(p.cwd(99)).isEmpty();
+  }
+
+  @Test
   void allSkipsNonProcessEntriesAndVanishedProcesses() throws IOException {
     fake(1, "init", 'S', 0, 1, 0, "/sbin/init");
     fake(30, "kthreadd", 'S', 0, 2, 0);

@@ -71,6 +71,23 @@ class SessionRegistryTest {
   }
 
   @Test
+  void originRoundTripsAndOldRecordsAreTheWrappers() {
+    SessionRegistry r = registry();
+    Path dir = ((Claim.Claimed) r.claim("default", "att-1")).dir();
+    Session s = new Session("att-1", "default", dir, Optional.empty(), Path.of("/shim"),
+        "127.0.0.1:1", SessionState.RUNNING, Optional.empty(), new ProcessRef(5, 6),
+        Optional.empty(), Optional.of(new ProcessRef(7, 8)), List.of(), Instant.now(),
+        Session.Origin.ATTACHED);
+    r.save(s);
+    livePids.add(5);
+    assertThat(r.get("default", "att-1")).contains(s);
+
+    com.google.gson.JsonObject old = SessionJson.toJson(s);
+    old.remove("origin");
+    assertThat(SessionJson.fromJson(old).origin()).isEqualTo(Session.Origin.LAUNCHED);
+  }
+
+  @Test
   void findByIdPrefixAndNamespace() {
     SessionRegistry r = registry();
     for (String id : List.of("aaa111", "aaa222", "bbb333")) {

@@ -1,0 +1,170 @@
+package dev.katadbg.attach;
+
+import dev.katadbg.config.ListenPolicy;
+import dev.katadbg.delve.DebuggerState;
+import dev.katadbg.delve.DelveAddress;
+import dev.katadbg.delve.DelveClient;
+import dev.katadbg.delve.DelveException;
+import dev.katadbg.delve.DelveLauncher;
+import dev.katadbg.delve.DelveProcess;
+import dev.katadbg.delve.LaunchSpec;
+import dev.katadbg.discovery.Shim;
+import dev.katadbg.proc.ProcessInfo;
+import dev.katadbg.proc.Processes;
+import dev.katadbg.session.Session;
+import dev.katadbg.session.Session.ProcessRef;
+import dev.katadbg.session.SessionRegistry;
+import dev.katadbg.session.SessionState;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Attaches a headless Delve to a running shim daemon, the guide's first method ({@code dlv attach
+ * PID --headless}) made safe: checks first what would make Delve fail or hurt the shim, one
+ * session per shim in the wrapper's registry, the shim left running when Delve has it.
+ *
+ * <p>{@code dlv attach} stops every thread of the shim; containerd's calls to a stopped shim
+ * time out after 2 s ({@code io.containerd.timeout.task.state}), so the shim is continued as
+ * soon as Delve answers. The user's client finds it running and sets breakpoints.
+ */
+public final class Attacher {
+  private final SessionRegistry registry;
+  private final Processes processes;
+  private final DelveLauncher launcher;
+  private final PtraceAccess access;
+
+  public Attacher(SessionRegistry registry, Processes processes, DelveLauncher launcher,
+      PtraceAccess access) {
+    this.registry = Objects.requireNonNull(registry, "registry");
+    this.processes = Objects.requireNonNull(processes, "processes");
+    this.launcher = Objects.requireNonNull(launcher, "launcher");
+    this.access = Objects.requireNonNull(access, "access");
+  }
+
+  /**
+   * How to start Delve.
+   *
+   * @param dlv the dlv executable
+   * @param listen where it listens; {@code HOST:0} picks a free port
+   * @param checkGoVersion false passes {@code --check-go-version=false}
+   * @param startTimeout how long Delve may take to attach and answer
+   */
+  public record Request(Path dlv, ListenPolicy listen, boolean checkGoVersion,
+      Duration startTimeout) {
+    public Request {
+      Objects.requireNonNull(dlv, "dlv");
+      Objects.requireNonNull(listen, "listen");
+      Objects.requireNonNull(startTimeout, "startTimeout");
+    }
+  }
+
+  /** The session now holding the shim; {@code reused} when it was there already. */
+  public record Attached(Session session, boolean reused) {}
+
+  /**
+   * Attaches to {@code shim}, or returns the live session that already holds it.
+   *
+   * @throws AttachException with a one-line reason and what to do
+   */
+  public Attached attach(Shim shim, Request req) {
+    if (shim.session().isPresent()) {
+      return new Attached(shim.session().get(), true);
+    }
+    ProcessInfo target = processes.get(shim.pid())
+        .filter(p -> p.startTime() == shim.startTime() && !p.isZombie())
+        .orElseThrow(() -> new AttachException("shim pid " + shim.pid() + " has exited"));
+    if (shim.dwarf().filter(d -> !d).isPresent()) {
+      throw new AttachException("shim binary " + shim.binary() + " (pid " + shim.pid()
+          + ") has no DWARF debug info: Delve cannot debug it. Rebuild it with"
+          + " go build -gcflags=all=-N -l (and without -ldflags '-s -w'), then start the"
+          + " container again");
+    }
+    if (target.isTraced()) {
+      String tracer = processes.get(target.tracerPid()).map(p -> " (" + p.comm() + ")")
+          .orElse("");
+      throw new AttachException("shim pid " + shim.pid() + " is already traced by pid "
+          + target.tracerPid() + tracer + ": a process has one tracer at a time; end that"
+          + " debugger first");
+    }
+    access.problem(target).ifPresent(p -> {
+      throw new AttachException("cannot ptrace " + shim.describe() + ": " + p);
+    });
+
+    SessionRegistry.Claim claim = registry.claim(shim.namespace(), shim.id());
+    if (claim instanceof SessionRegistry.Claim.Busy busy) {
+      return new Attached(busy.existing(), true);
+    }
+    Path dir = ((SessionRegistry.Claim.Claimed) claim).dir();
+    DelveProcess delve = null;
+    try {
+      DelveAddress listen = DelveAddress.parse(req.listen().resolve(dir, 0));
+      delve = launcher.launchDetached(new LaunchSpec(req.dlv(), new LaunchSpec.Attach(shim.pid()),
+          listen, dir, Map.of("PATH", "/usr/local/bin:/usr/bin:/bin"), dir.resolve("dlv.log"),
+          req.checkGoVersion()));
+      String where = delve.listenAddress().toListenArg();
+      try (DelveClient c = connect(delve, shim, req)) {
+        DebuggerState st = c.state(false);
+        if (st.pid() != shim.pid()) {
+          throw new AttachException("Delve at " + where + " debugs pid " + st.pid()
+              + ", not shim pid " + shim.pid());
+        }
+        Optional<String> outside = GoWindow.problem(c.version());
+        if (outside.isPresent() && req.checkGoVersion()) {
+          // Let the shim go before failing: Detach without kill frees an attached process.
+          c.detach(false);
+          delve.awaitExit(Duration.ofSeconds(5));
+          throw new AttachException("shim pid " + shim.pid() + " was built with "
+              + outside.get() + ": use a Delve that supports it, or retry with"
+              + " --check-go-version=false (Delve then warns of undefined behaviour)");
+        }
+        // Resume the shim at once: containerd gives up on a stopped shim within seconds.
+        c.continueAsync();
+      }
+      ProcessRef debugger = processes.get((int) delve.pid())
+          .map(p -> new ProcessRef(p.pid(), p.startTime()))
+          .orElseThrow(() -> new AttachException("Delve exited right after attaching; see "
+              + dir.resolve("dlv.log")));
+      Session s = new Session(shim.id(), shim.namespace(), dir, shim.bundle(), shim.binary(),
+          where, SessionState.RUNNING, Optional.empty(), debugger, Optional.empty(),
+          Optional.of(new ProcessRef(shim.pid(), shim.startTime())), List.of(), Instant.now(),
+          Session.Origin.ATTACHED);
+      registry.save(s);
+      return new Attached(s, false);
+    } catch (RuntimeException e) {
+      if (delve != null && delve.isAlive()) {
+        delve.kill();
+      }
+      registry.remove(new Session(shim.id(), shim.namespace(), dir, Optional.empty(),
+          shim.binary(), "", SessionState.FAILED, Optional.empty(), ProcessRef.none(),
+          Optional.empty(), Optional.empty(), List.of(), Instant.now()));
+      if (e instanceof AttachException) {
+        throw e;
+      }
+      throw new AttachException("attach to " + shim.describe() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static DelveClient connect(DelveProcess delve, Shim shim, Request req) {
+    try {
+      return delve.connect(req.startTimeout());
+    } catch (DelveException e) {
+      String why = e.getMessage();
+      if (why.contains("check-go-version") || why.contains("Go version")) {
+        throw new AttachException("Delve " + req.dlv() + " does not support the Go version"
+            + " shim pid " + shim.pid() + " was built with (" + why + "): use a Delve that"
+            + " does, or retry with --check-go-version=false", e);
+      }
+      if (why.contains("operation not permitted")) {
+        throw new AttachException("the kernel refused Delve's ptrace of shim pid "
+            + shim.pid() + " (" + why + "): run katadbg as root with CAP_SYS_PTRACE", e);
+      }
+      throw new AttachException("Delve could not attach to shim pid " + shim.pid() + ": "
+          + why, e);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package dev.katadbg.cli;
+
+import dev.katadbg.attach.AttachException;
+import dev.katadbg.attach.Attacher;
+import dev.katadbg.attach.PtraceAccess;
+import dev.katadbg.config.ConfigException;
+import dev.katadbg.config.KatadbgConfig;
+import dev.katadbg.config.ListenPolicy;
+import dev.katadbg.delve.DelveLauncher;
+import dev.katadbg.discovery.Shim;
+import dev.katadbg.proc.Processes;
+import dev.katadbg.session.Session;
+import dev.katadbg.session.SessionRegistry;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "attach", mixinStandardHelpOptions = true,
+    description = {"Attach a headless Delve to a running shim (dlv attach PID --headless"
+        + " --accept-multiclient --api-version=2) and record the session.",
+        "The shim keeps running; connect with dlv connect ADDR or an IDE. Attaching to a shim"
+        + " that has a session prints that session."})
+final class AttachCommand implements Callable<Integer> {
+  private final Map<String, String> env;
+
+  @Spec CommandSpec spec;
+
+  @Parameters(paramLabel = "TARGET",
+      description = "Shim pid, sandbox id, container id, NAMESPACE/ID or a unique prefix.")
+  String target;
+
+  @Option(names = "--listen", paramLabel = "ADDR",
+      description = "Where Delve listens: HOST:PORT (HOST:0 = a free port), unix: or"
+          + " unix:/path. Default: [debugger] listen of the config (127.0.0.1:0).")
+  String listen;
+
+  @Option(names = "--check-go-version", arity = "1", paramLabel = "BOOL",
+      description = "false lets Delve debug a shim built with a Go outside its window"
+          + " (Delve warns of undefined behaviour). Default: [debugger] check_go_version.")
+  Boolean checkGoVersion;
+
+  AttachCommand(Map<String, String> env) {
+    this.env = env;
+  }
+
+  @Override
+  public Integer call() {
+    KatadbgConfig config;
+    try {
+      config = KatadbgConfig.load(env);
+    } catch (ConfigException e) {
+      throw new CliException(ExitCode.FAILURE, e.getMessage());
+    }
+    ListenPolicy policy;
+    try {
+      policy = listen == null ? config.debugger().listen() : ListenPolicy.parse(listen);
+    } catch (IllegalArgumentException e) {
+      throw new CliException(ExitCode.USAGE, "--listen: " + e.getMessage());
+    }
+    SessionRegistry registry = Registries.open(env);
+    Shim shim = Shims.resolve(target, Shims.find(registry));
+    String configured = config.debugger().path();
+    Path dlv = DelveLauncher.locate(configured, env.getOrDefault("PATH", "/usr/bin:/bin"))
+        .orElseThrow(() -> new CliException(ExitCode.FAILURE, "dlv not found "
+            + (configured.contains("/") ? "at " + configured : "on PATH")
+            + ": install Delve (go install github.com/go-delve/delve/cmd/dlv@latest) or set"
+            + " [debugger] path in " + config.source().map(Path::toString)
+                .orElse(KatadbgConfig.DEFAULT_PATH)));
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (policy.isRemote()) {
+      err.println("katadbg: warning: Delve will listen on " + policy.text()
+          + ", reachable from other hosts; anyone who connects controls the shim");
+    }
+    Attacher.Attached a;
+    try {
+      a = new Attacher(registry, Processes.linux(), new DelveLauncher(),
+          PtraceAccess.ofThisProcess()).attach(shim, new Attacher.Request(dlv, policy,
+              checkGoVersion != null ? checkGoVersion : config.debugger().checkGoVersion(),
+              config.debugger().startTimeout()));
+    } catch (AttachException e) {
+      throw new CliException(ExitCode.FAILURE, e.getMessage());
+    }
+    Session s = a.session();
+    out.println((a.reused() ? "already attached: " : "attached: ") + shim.describe());
+    out.println("debugger: " + s.listen() + " (dlv pid " + s.debugger().pid() + ", session "
+        + s.namespace() + "/" + s.id() + ", " + s.origin().name().toLowerCase(java.util.Locale.ROOT)
+        + ")");
+    out.println("connect:  dlv connect " + s.listen());
+    out.println("detach:   katadbg detach " + shim.pid() + "   (the shim keeps running)");
+    return ExitCode.OK;
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * Finding the shim v2 daemons running on this host ({@link dev.katadbg.discovery.ShimFinder})
+ * and picking one by pid, sandbox id or container id ({@link dev.katadbg.discovery.Target}).
+ * Depends on proc (procfs), elf (DWARF), session (who is attached) and shim (the shim's flags).
+ */
+package dev.katadbg.discovery;
