@@ -7,8 +7,6 @@ import dev.katadbg.doctor.CheckResult;
 import dev.katadbg.doctor.Doctor;
 import dev.katadbg.doctor.DoctorOptions;
 import dev.katadbg.doctor.RuntimeManager;
-import dev.katadbg.hostconfig.ContainerdConfig;
-import dev.katadbg.hostconfig.CrioConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -16,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -39,22 +38,7 @@ final class DoctorCommand implements Callable<Integer> {
   @Option(names = "--runtime-class", paramLabel = "NAME",
       description = "Runtime class / CRI-O handler name (default: ${DEFAULT-VALUE}).")
   String runtimeClass = "katadbg";
-
-  @Option(names = "--containerd", paramLabel = "BINARY",
-      description = "containerd binary, for its config dump (default: ${DEFAULT-VALUE} on PATH).")
-  Path containerd = Path.of("containerd");
-
-  @Option(names = "--containerd-config", paramLabel = "FILE",
-      description = "containerd's config (default: ${DEFAULT-VALUE}).")
-  Path containerdConfig = ContainerdConfig.DEFAULT_PATH;
-
-  @Option(names = "--crio-config", paramLabel = "FILE",
-      description = "CRI-O's main config (default: ${DEFAULT-VALUE}).")
-  Path crioConfig = CrioConfig.DEFAULT_CONFIG;
-
-  @Option(names = "--crio-config-dir", paramLabel = "DIR",
-      description = "CRI-O's drop-in directory (default: ${DEFAULT-VALUE}).")
-  Path crioDir = CrioConfig.DEFAULT_DROP_IN_DIR;
+  @Mixin HostConfigOptions host;
 
   @Option(names = "--json", description = "Print a JSON array of {name, status, detail, fix}.")
   boolean json;
@@ -72,7 +56,7 @@ final class DoctorCommand implements Callable<Integer> {
           + " or crio, not '" + manager + "'");
     };
     var report = Doctor.standard().run(new DoctorOptions(Optional.ofNullable(shim), rm,
-        runtimeClass, containerd, containerdConfig, crioConfig, crioDir, env));
+        runtimeClass, host.containerd, host.containerdConfig, host.crioConfig, host.crioDir, env));
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       JsonArray a = new JsonArray();

@@ -6,8 +6,6 @@ import com.google.gson.JsonObject;
 import dev.katadbg.config.ConfigException;
 import dev.katadbg.config.GoDuration;
 import dev.katadbg.files.FileBackup;
-import dev.katadbg.hostconfig.ContainerdConfig;
-import dev.katadbg.hostconfig.CrioConfig;
 import dev.katadbg.hostconfig.HostConfigException;
 import dev.katadbg.timeouts.TimeoutBackups;
 import dev.katadbg.timeouts.TimeoutChain;
@@ -48,21 +46,7 @@ final class TimeoutsCommand implements Callable<Integer> {
 
   /** The files read and edited; every one a flag so tests and odd hosts use their own. */
   static final class Paths {
-    @Option(names = "--containerd", paramLabel = "BINARY",
-        description = "containerd binary, for config dump (default: ${DEFAULT-VALUE} on PATH).")
-    Path containerd = Path.of("containerd");
-
-    @Option(names = "--containerd-config", paramLabel = "FILE",
-        description = "containerd's config (default: ${DEFAULT-VALUE}).")
-    Path containerdConfig = ContainerdConfig.DEFAULT_PATH;
-
-    @Option(names = "--crio-config", paramLabel = "FILE",
-        description = "CRI-O's main config (default: ${DEFAULT-VALUE}).")
-    Path crioConfig = CrioConfig.DEFAULT_CONFIG;
-
-    @Option(names = "--crio-config-dir", paramLabel = "DIR",
-        description = "CRI-O's drop-in directory (default: ${DEFAULT-VALUE}).")
-    Path crioDir = CrioConfig.DEFAULT_DROP_IN_DIR;
+    @Mixin HostConfigOptions host;
 
     @Option(names = "--kata-config", paramLabel = "FILE",
         description = "Kata's configuration.toml; repeat for candidates, the first existing is"
@@ -75,7 +59,7 @@ final class TimeoutsCommand implements Callable<Integer> {
     String handler = "katadbg";
 
     TimeoutPaths resolve(Map<String, String> env) {
-      Path bin = containerd;
+      Path bin = host.containerd;
       if (!bin.toString().contains("/")) {
         for (String d : env.getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
           if (!d.isEmpty() && Files.isExecutable(Path.of(d, bin.toString()))) {
@@ -84,7 +68,7 @@ final class TimeoutsCommand implements Callable<Integer> {
           }
         }
       }
-      return new TimeoutPaths(bin, containerdConfig, crioConfig, crioDir,
+      return new TimeoutPaths(bin, host.containerdConfig, host.crioConfig, host.crioDir,
           kata == null || kata.isEmpty() ? TimeoutPaths.DEFAULT_KATA_CONFIGS : kata, handler);
     }
   }
