@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -100,11 +99,24 @@ class PassThroughIT {
     byte[] stdin = {0x0a, 0x03, 'a', 'b', 'c'};
     Run real = run(env.debugShim(), args, stdin);
     Run wrapped = run(wrapper, args, stdin);
+    assertSame(real, wrapped);
+  }
+
+  /**
+   * Byte for byte, except one line no two runs of the real shim share: its signal loop
+   * sometimes logs "starting signal loop" with its own pid and time before the call ends.
+   */
+  static void assertSame(Run real, Run wrapped) {
     assertThat(new String(wrapped.stdout())).isEqualTo(new String(real.stdout()));
     assertThat(wrapped.stdout()).isEqualTo(real.stdout());
-    assertThat(new String(wrapped.stderr())).isEqualTo(new String(real.stderr()));
+    assertThat(withoutSignalLoopLine(wrapped.stderr()))
+        .isEqualTo(withoutSignalLoopLine(real.stderr()));
     assertThat(wrapped.exit()).isEqualTo(real.exit());
-    assertThat(Arrays.equals(wrapped.stderr(), real.stderr())).isTrue();
+  }
+
+  static String withoutSignalLoopLine(byte[] stderr) {
+    return new String(stderr).replaceAll("(?m)^time=\\S+ level=info msg=\"starting signal loop\""
+        + ".*\\n", "");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -115,10 +127,7 @@ class PassThroughIT {
     byte[] stdin = {0x0a, 0x03, 'a', 'b', 'c'};
     Run real = run(env.debugShim(), args, stdin);
     Run wrapped = run(wrapper, args, stdin, jvmConfig);
-    assertThat(new String(wrapped.stdout())).isEqualTo(new String(real.stdout()));
-    assertThat(wrapped.stdout()).isEqualTo(real.stdout());
-    assertThat(wrapped.stderr()).isEqualTo(real.stderr());
-    assertThat(wrapped.exit()).isEqualTo(real.exit());
+    assertSame(real, wrapped);
   }
 
   @ParameterizedTest(name = "{0}")
