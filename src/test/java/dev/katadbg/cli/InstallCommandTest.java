@@ -98,4 +98,26 @@ class InstallCommandTest {
     assertThat(out.toString()).isEqualTo(
         "apiVersion: node.k8s.io/v1\nkind: RuntimeClass\nmetadata:\n  name: katadbg\nhandler: katadbg\n");
   }
+
+  @Test
+  void crioInstallAndUninstall() throws IOException {
+    Path confD = Files.createDirectories(dir.resolve("crio.conf.d"));
+    Path kataConfig = dir.resolve("configuration.toml");
+    Files.writeString(kataConfig, "");
+    String state = dir.resolve("state").toString();
+    assertThat(run("install", "crio", "--dir", confD.toString(), "--crio-config", dir.resolve("crio.conf").toString(),
+        "--runtime-config-path", kataConfig.toString(), "--shim", "/opt/kata/bin/containerd-shim-kata-v2",
+        "--bin-dir", dir.resolve("bin").toString(), "--wrapper", wrapper.toString(),
+        "--katadbg-config", dir.resolve("katadbg.toml").toString(), "--state-dir", state)).as(err.toString())
+        .isEqualTo(ExitCode.OK);
+    assertThat(Files.readString(confD.resolve("99-katadbg.conf"))).contains("[crio.runtime.runtimes.katadbg]",
+        "runtime_type = \"vm\"");
+    assertThat(run("uninstall", "crio", "--dir", confD.toString(), "--state-dir", state)).isEqualTo(ExitCode.OK);
+    assertThat(confD).isEmptyDirectory();
+  }
+
+  @Test
+  void uninstallOfAnUnknownManagerIsAUsageError() {
+    assertThat(run("uninstall", "docker")).isEqualTo(ExitCode.USAGE);
+  }
 }
