@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything katadbg's demo and tests need, on a fresh Debian bookworm machine, as root.
 #  - Debian packages: containerd, runc, busybox-static, gdb, tmux and containerd's Go source.
+#    gcc and libc6-dev build the static pause binary of the CRI end-to-end test.
 #  - Delve 1.24 and Go 1.24 from Debian trixie, unpacked into .deps/trixie (nothing system-wide).
 #  - Delve 1.20.2 from bookworm, unpacked into .deps/bookworm (a real too-old Delve for tests).
 #  - A DWARF, -gcflags=all=-N -l build of containerd-shim-runc-v2 in .deps/shim.
@@ -14,7 +15,7 @@ say() { printf 'setup-env: %s\n' "$*" >&2; }
 
 [ "$(id -u)" = 0 ] || { say "must run as root (apt-get, containerd and ptrace need it)"; exit 2; }
 
-apt_packages=(containerd runc busybox-static gdb tmux golang-github-containerd-containerd-dev ca-certificates)
+apt_packages=(containerd runc busybox-static gdb tmux golang-github-containerd-containerd-dev ca-certificates gcc libc6-dev)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -12,6 +12,8 @@ public final class ExitCode {
   public static final int NOT_FOUND = 3;
   /** The name matched more than one thing. */
   public static final int AMBIGUOUS = 4;
+  /** Files changed since katadbg wrote them; undoing would lose someone else's edits. */
+  public static final int CONFLICT = 5;
 
   private ExitCode() {}
 }

@@ -1,0 +1,251 @@
+package dev.katadbg.manager;
+
+import static dev.katadbg.testenv.PrivateContainerd.uniqueId;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.katadbg.cli.Main;
+import dev.katadbg.cri.proto.LinuxPodSandboxConfig;
+import dev.katadbg.cri.proto.LinuxSandboxSecurityContext;
+import dev.katadbg.cri.proto.NamespaceMode;
+import dev.katadbg.cri.proto.NamespaceOption;
+import dev.katadbg.cri.proto.PodSandboxConfig;
+import dev.katadbg.cri.proto.PodSandboxMetadata;
+import dev.katadbg.cri.proto.PodSandboxState;
+import dev.katadbg.cri.proto.PodSandboxStatusResponse;
+import dev.katadbg.cri.proto.RunPodSandboxRequest;
+import dev.katadbg.delve.DebuggerState;
+import dev.katadbg.delve.DelveAddress;
+import dev.katadbg.delve.DelveClient;
+import dev.katadbg.delve.DelveException;
+import dev.katadbg.testenv.CommandResult;
+import dev.katadbg.testenv.CriClient;
+import dev.katadbg.testenv.PauseImage;
+import dev.katadbg.testenv.PrivateContainerd;
+import dev.katadbg.testenv.TestEnv;
+import dev.katadbg.testsupport.Deps;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The guide's {@code crictl runp --runtime=katadbg}, the way the kubelet does it: {@code katadbg
+ * install containerd} into a private containerd with the CRI on, then RunPodSandbox with runtime
+ * handler {@code katadbg} over gRPC. The sandbox's shim starts under Delve (halted until a client
+ * continues), a breakpoint set through the session is hit in the shim's daemon, and the sandbox
+ * becomes ready, is stopped and removed.
+ */
+class CriSandboxIT {
+  static final String CREATE = "github.com/containerd/containerd/runtime/v2/runc/task.(*service).Create";
+  static final String PAUSE_IMAGE = "katadbg.test/pause:1";
+  static final Duration WAIT = Duration.ofSeconds(90);
+
+  static Path confDir;
+  static Path katadbgConfig;
+
+  @RegisterExtension
+  static PrivateContainerd containerd = PrivateContainerd.create().withCri()
+      .environment(Map.of("KATADBG_CONFIG", katadbgConfigPath().toString()));
+
+  static TestEnv env;
+
+  static Path katadbgConfigPath() {
+    if (confDir == null) {
+      try {
+        Files.createDirectories(Path.of("/run/katadbg-test"));
+        confDir = Files.createTempDirectory(Path.of("/run/katadbg-test"), "cri-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (IOException e) {
+        confDir = Path.of(System.getProperty("java.io.tmpdir"), "katadbg-cri-it");
+      }
+      katadbgConfig = confDir.resolve("katadbg.toml");
+    }
+    return katadbgConfig;
+  }
+
+  @BeforeAll
+  static void installIntoContainerd() throws Exception {
+    env = TestEnv.require(TestEnv.Part.DLV, TestEnv.Part.DEBUG_SHIM, TestEnv.Part.CONTAINERD, TestEnv.Part.CTR,
+        TestEnv.Part.RUNC, TestEnv.Part.BUSYBOX);
+    if (!Files.isExecutable(Path.of("/usr/bin/gcc"))) {
+      if (Deps.ci()) {
+        throw new AssertionError("gcc is missing (scripts/setup-env.sh installs it)");
+      }
+      Assumptions.abort("gcc is missing: run scripts/setup-env.sh");
+    }
+    Files.writeString(katadbgConfig, "[debugger]\npath = \"" + env.dlv() + "\"\nwait_for_client = true\n\n"
+        + "[state]\ndir = \"" + confDir.resolve("sessions") + "\"\n");
+    // The sandbox image the CRI uses: ours, imported below (no registry is reachable).
+    Path config = containerd.configPath();
+    String text = Files.readString(config);
+    assertThat(text).contains("restrict_oom_score_adj = true\n");
+    Files.writeString(config, text.replace("restrict_oom_score_adj = true\n",
+        "restrict_oom_score_adj = true\n  sandbox_image = \"" + PAUSE_IMAGE + "\"\n"));
+
+    CommandResult install = katadbg("install", "containerd", "--config", config.toString(),
+        "--bin-dir", containerd.optBin().toString(),
+        "--wrapper", env.dist().resolve("bin/containerd-shim-katadbg-v2").toString(),
+        "--katadbg-config", katadbgConfig.toString(), "--state-dir", confDir.resolve("install").toString(),
+        "--shim", env.debugShim().toString(), "--config-version", "2");
+    assertThat(install.exitCode()).as(install.describe()).isZero();
+    containerd.restart();
+
+    Path image = PauseImage.build(confDir.resolve("image"), PAUSE_IMAGE);
+    CommandResult imported = containerd.ctr("-n", "k8s.io", "images", "import", image.toString());
+    assertThat(imported.exitCode()).as(imported.describe()).isZero();
+  }
+
+  @AfterAll
+  static void removeConfDir() throws IOException {
+    if (confDir != null && Files.isDirectory(confDir)) {
+      try (var walk = Files.walk(confDir)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  @Test
+  void aPodSandboxStartsUnderTheDebuggerHitsABreakpointAndIsRemoved() throws Exception {
+    String name = uniqueId("pod");
+    RunPodSandboxRequest request = RunPodSandboxRequest.newBuilder()
+        .setRuntimeHandler("katadbg")
+        .setConfig(PodSandboxConfig.newBuilder()
+            .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("katadbg-test").setUid(name))
+            .setLinux(LinuxPodSandboxConfig.newBuilder()
+                .setCgroupParent("/katadbg-test-" + name)
+                // Host network: no CNI here (with the pod network the sandbox gets stuck).
+                .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
+                    NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE)))))
+        .build();
+    try (CriClient cri = CriClient.connect(containerd.socket())) {
+      // The kubelet's RunPodSandbox deadline is 4 minutes; crictl's 4 s would end this call
+      // while the shim waits for the debugger.
+      ListenableFuture<dev.katadbg.cri.proto.RunPodSandboxResponse> run =
+          cri.runPodSandbox(request, Duration.ofMinutes(4));
+
+      JsonObject session = await("a k8s.io session waiting for a client", () -> sessions().stream()
+          .filter(s -> s.get("namespace").getAsString().equals("k8s.io")
+              && s.get("state").getAsString().equals("waiting"))
+          .findFirst());
+      String sandboxId = session.get("id").getAsString();
+      try (DelveClient dlv = DelveClient.connect(DelveAddress.parse(session.get("listen").getAsString()),
+          Duration.ofSeconds(10))) {
+        assertThat(dlv.createBreakpoint(CREATE).id()).isPositive();
+        dlv.continueAsync();
+        DebuggerState stop = await("the stop at Create", () -> haltedState(dlv));
+        assertThat(stop.currentThread()).get().extracting(t -> t.function()).isEqualTo(CREATE);
+        assertThat(stop.targetCommandLine()).contains("-namespace k8s.io").contains("-id " + sandboxId)
+            .doesNotEndWith(" start");
+        assertThat(run.isDone()).as("RunPodSandbox waits while the shim sits at the breakpoint").isFalse();
+        dlv.continueAsync();
+        assertThat(run.get(WAIT.toSeconds(), TimeUnit.SECONDS).getPodSandboxId()).isEqualTo(sandboxId);
+      }
+
+      PodSandboxStatusResponse status = cri.status(sandboxId, Duration.ofSeconds(30));
+      assertThat(status.getStatus().getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
+      assertThat(status.getStatus().getRuntimeHandler()).isEqualTo("katadbg");
+      assertThat(status.getStatus().getMetadata().getName()).isEqualTo(name);
+
+      cri.stop(sandboxId, Duration.ofSeconds(60));
+      assertThat(cri.status(sandboxId, Duration.ofSeconds(30)).getStatus().getState())
+          .isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
+      cri.remove(sandboxId, Duration.ofSeconds(60));
+      assertThatThrownBy(() -> cri.status(sandboxId, Duration.ofSeconds(30)))
+          .isInstanceOfSatisfying(StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    } finally {
+      removeCgroups("/katadbg-test-" + name);
+    }
+  }
+
+  /**
+   * The state once halted. While the shim's {@code start} process exits and Delve follows its
+   * daemon, a state request can fail with "Process N has exited": not halted yet, ask again.
+   */
+  static Optional<DebuggerState> haltedState(DelveClient dlv) {
+    try {
+      return Optional.of(dlv.state(true)).filter(s -> !s.running());
+    } catch (DelveException e) {
+      if (String.valueOf(e.getMessage()).contains("has exited")) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  static List<JsonObject> sessions() {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), Map.of("KATADBG_CONFIG", katadbgConfig.toString()),
+        "sessions", "--json");
+    assertThat(code).as(err.toString()).isZero();
+    List<JsonObject> list = new ArrayList<>();
+    for (JsonElement e : JsonParser.parseString(out.toString()).getAsJsonArray()) {
+      list.add(e.getAsJsonObject());
+    }
+    return list;
+  }
+
+  static <T> T await(String what, Supplier<Optional<T>> probe) {
+    Instant deadline = Instant.now().plus(WAIT);
+    while (Instant.now().isBefore(deadline)) {
+      Optional<T> v = probe.get();
+      if (v.isPresent()) {
+        return v.get();
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for " + what);
+      }
+    }
+    throw new AssertionError("timed out waiting for " + what + "; containerd log:\n" + containerd.logTail(30));
+  }
+
+  /** The pod's cgroup directories (cgroup v1: one per controller), removed once empty. */
+  static void removeCgroups(String parent) {
+    Path root = Path.of("/sys/fs/cgroup");
+    try (var controllers = Files.list(root)) {
+      for (Path c : controllers.toList()) {
+        Path dir = c.resolve(parent.substring(1));
+        if (Files.isDirectory(dir)) {
+          try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+          }
+        }
+      }
+    } catch (IOException e) {
+      System.err.println("[CriSandboxIT] could not remove cgroup " + parent + ": " + e);
+    }
+  }
+
+  static CommandResult katadbg(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), Map.of("PATH", TestEnv.SYSTEM_PATH), args);
+    return new CommandResult(new ArrayList<>(List.of(args)), code, out.toString(), err.toString());
+  }
+}
