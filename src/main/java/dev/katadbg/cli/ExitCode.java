@@ -13,5 +13,11 @@ public final class ExitCode {
   /** The name matched more than one thing. */
   public static final int AMBIGUOUS = 4;
 
+  /**
+   * {@code katadbg run} could not run the container (docker's and podman's number for it), so
+   * every lower status is the container's own.
+   */
+  public static final int RUN_FAILED = 125;
+
   private ExitCode() {}
 }

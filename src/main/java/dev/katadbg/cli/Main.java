@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "katadbg", mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Debug containerd shim v2 runtimes (Kata, runc, ...) under Delve.",
-    subcommands = {SessionsCommand.class, StopCommand.class,
+    subcommands = {SessionsCommand.class, StopCommand.class, RunCommand.class, ShimCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
