@@ -15,5 +15,11 @@ public final class ExitCode {
   /** Files changed since katadbg wrote them; undoing would lose someone else's edits. */
   public static final int CONFLICT = 5;
 
+  /**
+   * {@code katadbg run} could not run the container (docker's and podman's number for it), so
+   * every lower status is the container's own.
+   */
+  public static final int RUN_FAILED = 125;
+
   private ExitCode() {}
 }

@@ -1,0 +1,255 @@
+package dev.katadbg.ttrpc;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+import dev.katadbg.ttrpc.proto.Request;
+import dev.katadbg.ttrpc.proto.Response;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A ttrpc client on one unix-socket connection. Calls are unary and may be in flight
+ * concurrently from any number of threads; one reader thread matches responses to calls by
+ * stream id (odd, from 1, step 2, increasing on the wire).
+ *
+ * <p>A response on a stream this client never opened (even, or beyond the last one) is a
+ * protocol violation and ends the connection; one for a call that already gave up (its deadline
+ * passed) is dropped, as Go's client does.
+ */
+public final class TtrpcClient implements AutoCloseable {
+  private final SocketChannel channel;
+  private final FrameWriter writer;
+  private final Map<Integer, CompletableFuture<Response>> pending = new ConcurrentHashMap<>();
+  private final Object sendLock = new Object();
+  private final CompletableFuture<TtrpcException> closed = new CompletableFuture<>();
+  private final String peer;
+  private long nextStream = 1;
+  private volatile long lastIssued = -1;
+
+  private TtrpcClient(SocketChannel channel, String peer) {
+    this.channel = channel;
+    this.peer = peer;
+    this.writer = new FrameWriter(channel);
+    Thread reader = new Thread(this::readLoop, "ttrpc-client " + peer);
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /** Connects to a filesystem unix socket ({@code unix://} prefix allowed). */
+  public static TtrpcClient connect(Path socket) throws TtrpcException {
+    SocketChannel ch = null;
+    try {
+      ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+      ch.connect(UnixDomainSocketAddress.of(socket));
+      return new TtrpcClient(ch, socket.toString());
+    } catch (IOException e) {
+      closeQuietly(ch);
+      throw new TtrpcException("cannot connect to " + socket + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Wraps a connected channel (tests, socket pairs). */
+  public static TtrpcClient over(SocketChannel connected, String name) {
+    return new TtrpcClient(connected, name);
+  }
+
+  /** A parsed unary call; waits at most the timeout in {@code opts}, or forever. */
+  public <T extends Message> T call(String service, String method, Message request,
+      Parser<T> parser, CallOptions opts) throws TtrpcException {
+    byte[] out = call(service, method, request.toByteArray(), opts);
+    try {
+      return parser.parseFrom(out);
+    } catch (InvalidProtocolBufferException e) {
+      throw new TtrpcProtocolException(service + "/" + method + ": undecodable reply: "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** A raw unary call: request payload in, response payload out. */
+  public byte[] call(String service, String method, byte[] payload, CallOptions opts)
+      throws TtrpcException {
+    Sent sent = send(service, method, payload, opts);
+    Response r;
+    try {
+      r = opts.timeout().isPresent()
+          ? sent.reply.get(opts.timeout().get().toNanos(), TimeUnit.NANOSECONDS)
+          : sent.reply.get();
+    } catch (TimeoutException e) {
+      pending.remove(sent.stream);
+      throw new TtrpcStatusException(StatusCode.DEADLINE_EXCEEDED, service + "/" + method
+          + ": no reply within " + opts.timeout().get());
+    } catch (InterruptedException e) {
+      pending.remove(sent.stream);
+      Thread.currentThread().interrupt();
+      throw new TtrpcException(service + "/" + method + ": interrupted");
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      throw c instanceof TtrpcException t ? t : new TtrpcException(c.toString(), c);
+    }
+    return payloadOf(service, method, r);
+  }
+
+  /** Sends without waiting: the future completes with the response payload or the error. */
+  public CompletableFuture<byte[]> callAsync(String service, String method, byte[] payload,
+      CallOptions opts) {
+    try {
+      Sent sent = send(service, method, payload, opts);
+      return sent.reply.thenApply(r -> {
+        try {
+          return payloadOf(service, method, r);
+        } catch (TtrpcException e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      });
+    } catch (TtrpcException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private record Sent(int stream, CompletableFuture<Response> reply) {}
+
+  private Sent send(String service, String method, byte[] payload, CallOptions opts)
+      throws TtrpcException {
+    Request.Builder b = Request.newBuilder().setService(service).setMethod(method)
+        .setPayload(ByteString.copyFrom(payload)).addAllMetadata(opts.metadata());
+    opts.timeout().ifPresent(t -> b.setTimeoutNano(t.toNanos()));
+    byte[] body = b.build().toByteArray();
+    if (body.length > Frame.MAX_PAYLOAD) {
+      throw new TtrpcStatusException(StatusCode.RESOURCE_EXHAUSTED, service + "/" + method
+          + ": request of " + body.length + " bytes exceeds the ttrpc maximum of "
+          + Frame.MAX_PAYLOAD);
+    }
+    CompletableFuture<Response> reply = new CompletableFuture<>();
+    int stream;
+    synchronized (sendLock) {
+      failIfClosed();
+      if (nextStream > 0xFFFF_FFFFL) {
+        throw new TtrpcException("stream ids exhausted on " + peer + ": reconnect");
+      }
+      stream = (int) nextStream;
+      lastIssued = nextStream;
+      nextStream += 2;
+      pending.put(stream, reply);
+      try {
+        writer.write(Frame.request(stream, body));
+      } catch (IOException e) {
+        pending.remove(stream);
+        TtrpcException t = new TtrpcException("sending to " + peer + ": " + e.getMessage(), e);
+        shutdown(t);
+        throw t;
+      }
+    }
+    // The connection may have died between the check and the put: fail rather than hang.
+    if (closed.isDone() && pending.remove(stream) != null) {
+      reply.completeExceptionally(closed.join());
+    }
+    return new Sent(stream, reply);
+  }
+
+  private static byte[] payloadOf(String service, String method, Response r)
+      throws TtrpcStatusException {
+    if (r.hasStatus() && r.getStatus().getCode() != StatusCode.OK) {
+      throw new TtrpcStatusException(r.getStatus().getCode(), r.getStatus().getMessage());
+    }
+    return r.getPayload().toByteArray();
+  }
+
+  private void failIfClosed() throws TtrpcException {
+    if (closed.isDone()) {
+      TtrpcException why = closed.join();
+      throw new TtrpcException(why.getMessage(), why);
+    }
+  }
+
+  private void readLoop() {
+    FrameReader reader = new FrameReader(channel);
+    try {
+      while (true) {
+        Optional<Frame> next = reader.read();
+        if (next.isEmpty()) {
+          shutdown(new TtrpcException("connection to " + peer + " closed by the peer"));
+          return;
+        }
+        dispatch(next.get());
+      }
+    } catch (TtrpcException e) {
+      shutdown(e);
+    } catch (IOException e) {
+      shutdown(new TtrpcException("connection to " + peer + " failed: " + e.getMessage(), e));
+    } catch (RuntimeException e) {
+      shutdown(new TtrpcException("ttrpc client reader failed: " + e, e));
+    }
+  }
+
+  private void dispatch(Frame f) throws TtrpcProtocolException {
+    long id = f.unsignedStreamId();
+    if (id % 2 == 0 || id > lastIssued) {
+      throw new TtrpcProtocolException("response on stream " + id + ", which this client never"
+          + " opened (last opened: " + lastIssued + ")");
+    }
+    if (f.type() != Frame.TYPE_RESPONSE) {
+      // Unary only (what containerd 1.6's ttrpc speaks): a data frame has no taker.
+      throw new TtrpcProtocolException("unexpected frame type " + f.type() + " on stream " + id);
+    }
+    CompletableFuture<Response> call = pending.remove(f.streamId());
+    if (call == null) {
+      return; // the caller gave up already (its deadline passed)
+    }
+    try {
+      call.complete(Response.parseFrom(f.payload()));
+    } catch (InvalidProtocolBufferException e) {
+      call.completeExceptionally(new TtrpcProtocolException("undecodable response on stream "
+          + id + ": " + e.getMessage(), e));
+    }
+  }
+
+  private void shutdown(TtrpcException why) {
+    if (!closed.complete(why)) {
+      return;
+    }
+    closeQuietly(channel);
+    for (Integer s : pending.keySet()) {
+      CompletableFuture<Response> c = pending.remove(s);
+      if (c != null) {
+        c.completeExceptionally(why);
+      }
+    }
+  }
+
+  /** True once the connection is unusable (closed, or the peer broke the protocol). */
+  public boolean isClosed() {
+    return closed.isDone();
+  }
+
+  /** Why the connection ended, once it has. */
+  public Optional<TtrpcException> closeReason() {
+    return closed.isDone() ? Optional.of(closed.join()) : Optional.empty();
+  }
+
+  @Override
+  public void close() {
+    shutdown(new TtrpcException("client closed"));
+  }
+
+  private static void closeQuietly(SocketChannel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException e) {
+        // Closing: nothing left to do with the error.
+      }
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package dev.katadbg.run;
+
+import static dev.katadbg.testenv.PrivateContainerd.uniqueId;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.katadbg.cli.Main;
+import dev.katadbg.delve.DebuggerState;
+import dev.katadbg.delve.DelveAddress;
+import dev.katadbg.delve.DelveClient;
+import dev.katadbg.testenv.TestEnv;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code katadbg run} end to end with NO containerd: the built launcher drives the DWARF debug
+ * runc shim (and, with --debug, Delve 1.24) over katadbg's own ttrpc stack.
+ */
+class RunIT {
+  static final String CREATE =
+      "github.com/containerd/containerd/runtime/v2/runc/task.(*service).Create";
+  static final Duration WAIT = Duration.ofSeconds(90);
+
+  static TestEnv env;
+  static Path base;
+  static Path rootfs;
+  static Path config;
+
+  @BeforeAll
+  static void setUp() throws IOException {
+    env = TestEnv.require(TestEnv.Part.DEBUG_SHIM, TestEnv.Part.DLV, TestEnv.Part.RUNC,
+        TestEnv.Part.BUSYBOX);
+    Files.createDirectories(Path.of("/run/katadbg-test"));
+    base = Files.createTempDirectory(Path.of("/run/katadbg-test"), "run-",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    rootfs = base.resolve("rootfs");
+    Path bin = Files.createDirectories(rootfs.resolve("bin"));
+    Files.copy(env.busybox(), bin.resolve("busybox"));
+    for (String a : List.of("sh", "echo", "sleep", "cat")) {
+      Files.createSymbolicLink(bin.resolve(a), Path.of("busybox"));
+    }
+    for (String d : List.of("proc", "sys", "dev", "tmp")) {
+      Files.createDirectories(rootfs.resolve(d));
+    }
+    config = base.resolve("katadbg.toml");
+    writeConfig("");
+  }
+
+  @AfterAll
+  static void tearDown() throws IOException {
+    if (base != null) {
+      try (var walk = Files.walk(base)) {
+        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  static void writeConfig(String debuggerExtra) throws IOException {
+    Files.writeString(config, "[shim]\nbinary = \"" + env.debugShim() + "\"\n\n[debugger]\n"
+        + "path = \"" + env.dlv() + "\"\n" + debuggerExtra + "\n[state]\ndir = \""
+        + base.resolve("state") + "\"\n");
+  }
+
+  /** The launcher as a real process (so Ctrl-C is a real SIGINT), output into files. */
+  record Launched(Process process, Path out, Path err) {
+    String stdout() throws IOException {
+      return Files.readString(out);
+    }
+
+    String stderr() throws IOException {
+      return Files.readString(err);
+    }
+
+    int await() throws Exception {
+      if (!process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new AssertionError("katadbg run did not finish; stderr:\n" + stderr());
+      }
+      return process.exitValue();
+    }
+  }
+
+  static Launched launch(String... args) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(env.dist().resolve("bin/katadbg").toString());
+    cmd.addAll(List.of(args));
+    String stem = uniqueId("out");
+    Path out = base.resolve(stem + ".out");
+    Path err = base.resolve(stem + ".err");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(new File("/dev/null"))
+        .redirectOutput(out.toFile()).redirectError(err.toFile());
+    pb.environment().clear();
+    pb.environment().putAll(Map.of("PATH", TestEnv.SYSTEM_PATH,
+        "KATADBG_CONFIG", config.toString()));
+    return new Launched(pb.start(), out, err);
+  }
+
+  static List<String> events(String stderr) {
+    return stderr.lines().filter(l -> l.startsWith("katadbg: event "))
+        .map(l -> l.split(" ")[2]).toList();
+  }
+
+  static long leftovers() throws IOException {
+    Path runs = base.resolve("state/run");
+    if (!Files.isDirectory(runs)) {
+      return 0;
+    }
+    try (var l = Files.list(runs)) {
+      return l.count();
+    }
+  }
+
+  @Test
+  void outputArrivesExitStatusIsReturnedAndTheShimsEventsAreReceived() throws Exception {
+    String id = uniqueId("run");
+    Launched run = launch("run", "--shim", env.debugShim().toString(), "--rootfs",
+        rootfs.toString(), "--id", id, "--", "sh", "-c",
+        "echo out from the container; echo err from the container >&2; exit 7");
+    assertThat(run.await()).as(run.stderr()).isEqualTo(7);
+    assertThat(run.stdout()).isEqualTo("out from the container\n");
+    assertThat(run.stderr()).contains("err from the container\n");
+    assertThat(events(run.stderr())).as(run.stderr())
+        .containsSubsequence("/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete");
+    assertThat(run.stderr()).contains("\"containerId\":\"" + id + "\"")
+        .contains("\"exitStatus\":7").doesNotContain("shim delete failed");
+    assertThat(leftovers()).as("work dirs left under state/run").isZero();
+  }
+
+  @Test
+  void ctrlCKillsTheContainerAndCleansUp() throws Exception {
+    String id = uniqueId("intr");
+    Launched run = launch("run", "--rootfs", rootfs.toString(), "--id", id, "--",
+        "sh", "-c", "echo started; sleep 600");
+    await("the container's first output", () -> {
+      try {
+        return Optional.of(run.stdout()).filter(s -> s.contains("started"));
+      } catch (IOException e) {
+        return Optional.empty();
+      }
+    });
+    new ProcessBuilder("kill", "-INT", Long.toString(run.process().pid())).start().waitFor();
+    int code = run.await();
+    assertThat(run.stderr()).contains("interrupted: killing " + id)
+        .contains("deleted " + id);
+    assertThat(code).as(run.stderr()).isNotZero();
+    assertThat(leftovers()).as("work dirs left under state/run").isZero();
+  }
+
+  @Test
+  void theShimStaysAtACreateBreakpointFarLongerThanAnyRuntimeManagerWouldWait()
+      throws Exception {
+    writeConfig("wait_for_client = false\nbreakpoints = [\"" + CREATE + "\"]\n");
+    try {
+      String id = uniqueId("dbg");
+      Launched run = launch("run", "--debug", "--rootfs", rootfs.toString(), "--id", id, "--",
+          "echo", "completed after the breakpoint");
+      JsonObject session = await("a running session for " + id, () -> sessions().stream()
+          .filter(s -> s.get("id").getAsString().equals(id)
+              && s.get("state").getAsString().equals("running")).findFirst());
+      try (DelveClient c = DelveClient.connect(
+          DelveAddress.parse(session.get("listen").getAsString()), Duration.ofSeconds(10))) {
+        DebuggerState stop = await("the stop at Create", () -> Optional.of(c.state(true))
+            .filter(s -> !s.running()));
+        assertThat(stop.currentThread()).get().extracting(t -> t.function()).isEqualTo(CREATE);
+        // containerd's task.state deadline is 2 s and kubelet's are minutes at most; katadbg
+        // sends none. A deliberately long pause, not a timing assertion: the run must survive.
+        Thread.sleep(8_000);
+        assertThat(run.process().isAlive()).as(run.stderr()).isTrue();
+        assertThat(run.stdout()).isEmpty();
+        c.continueAsync();
+      }
+      assertThat(run.await()).as(run.stderr()).isZero();
+      assertThat(run.stdout()).isEqualTo("completed after the breakpoint\n");
+      assertThat(events(run.stderr())).containsSubsequence("/tasks/create", "/tasks/exit");
+    } finally {
+      writeConfig("");
+    }
+  }
+
+  @Test
+  void usageErrorsAreOneLineWithExitCode2() throws Exception {
+    Launched both = launch("run", "--bundle", "/x", "--rootfs", "/y", "--", "true");
+    assertThat(both.await()).isEqualTo(2);
+    Launched none = launch("run", "--rootfs", rootfs.toString());
+    assertThat(none.await()).isEqualTo(2);
+    assertThat(none.stderr()).contains("no command");
+  }
+
+  static List<JsonObject> sessions() {
+    StringWriter out = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(new StringWriter()),
+        Map.of("KATADBG_CONFIG", config.toString()), "sessions", "--json");
+    assertThat(code).isZero();
+    List<JsonObject> l = new ArrayList<>();
+    for (JsonElement e : JsonParser.parseString(out.toString()).getAsJsonArray()) {
+      l.add(e.getAsJsonObject());
+    }
+    return l;
+  }
+
+  static <T> T await(String what, Supplier<Optional<T>> probe) throws InterruptedException {
+    Instant end = Instant.now().plus(WAIT);
+    while (Instant.now().isBefore(end)) {
+      Optional<T> v = probe.get();
+      if (v.isPresent()) {
+        return v.get();
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("timed out waiting for " + what);
+  }
+
+  static String utf8(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,250 @@
+package dev.katadbg.ttrpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import dev.katadbg.ttrpc.proto.Request;
+import dev.katadbg.ttrpc.proto.Response;
+import dev.katadbg.ttrpc.proto.Status;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Client and server against each other over real unix sockets; faults from scripted peers. */
+@Timeout(30)
+class TtrpcClientServerTest {
+  static final String SVC = "test.Echo";
+  @TempDir Path dir;
+
+  static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  TtrpcServer echoServer(CountDownLatch gate) throws IOException {
+    return TtrpcServer.builder()
+        .register(SVC, "Echo", (ctx, p) -> p)
+        .register(SVC, "Meta", (ctx, p) -> utf8(ctx.metadata(CallOptions.NAMESPACE_KEY)
+            .orElse("-") + " " + ctx.timeout().map(Duration::toMillis).orElse(-1L)))
+        .register(SVC, "Gate", (ctx, p) -> {
+          gate.await();
+          return p;
+        })
+        .register(SVC, "Fail", (ctx, p) -> {
+          throw new TtrpcStatusException(StatusCode.NOT_FOUND, "container not created");
+        })
+        .serve(dir.resolve("echo.sock"));
+  }
+
+  @Test
+  void unaryCallsCarryPayloadNamespaceAndDeadline() throws Exception {
+    try (TtrpcServer s = echoServer(new CountDownLatch(0));
+        TtrpcClient c = TtrpcClient.connect(s.socket())) {
+      assertThat(c.call(SVC, "Echo", utf8("hi"), CallOptions.none())).isEqualTo(utf8("hi"));
+      assertThat(new String(c.call(SVC, "Meta", new byte[0], CallOptions.none()
+          .withNamespace("k8s.io").withTimeout(Duration.ofMillis(1500))), StandardCharsets.UTF_8))
+          .isEqualTo("k8s.io 1500");
+      assertThat(new String(c.call(SVC, "Meta", new byte[0], CallOptions.none()),
+          StandardCharsets.UTF_8)).as("no deadline unless asked").isEqualTo("- -1");
+      assertThatThrownBy(() -> c.call(SVC, "Fail", new byte[0], CallOptions.none()))
+          .isInstanceOfSatisfying(TtrpcStatusException.class,
+              e -> assertThat(e.code()).isEqualTo(StatusCode.NOT_FOUND))
+          .hasMessage("NOT_FOUND: container not created");
+      assertThatThrownBy(() -> c.call(SVC, "Nope", new byte[0], CallOptions.none()))
+          .isInstanceOfSatisfying(TtrpcStatusException.class,
+              e -> assertThat(e.code()).isEqualTo(StatusCode.UNIMPLEMENTED));
+      assertThat(c.isClosed()).isFalse();
+    }
+    assertThat(Files.exists(dir.resolve("echo.sock"))).as("socket removed on close").isFalse();
+  }
+
+  @Test
+  void concurrentCallsOnOneConnectionAreMatchedByStreamId() throws Exception {
+    CountDownLatch gate = new CountDownLatch(1);
+    try (TtrpcServer s = echoServer(gate); TtrpcClient c = TtrpcClient.connect(s.socket())) {
+      List<CompletableFuture<byte[]>> held = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        held.add(c.callAsync(SVC, "Gate", utf8("held " + i), CallOptions.none()));
+      }
+      // Calls behind the held ones still complete: nothing is serialized per connection.
+      for (int i = 0; i < 200; i++) {
+        assertThat(c.call(SVC, "Echo", utf8("n" + i), CallOptions.none()))
+            .isEqualTo(utf8("n" + i));
+      }
+      assertThat(held).noneMatch(CompletableFuture::isDone);
+      gate.countDown();
+      for (int i = 0; i < 16; i++) {
+        assertThat(held.get(i).get(10, TimeUnit.SECONDS)).isEqualTo(utf8("held " + i));
+      }
+    }
+  }
+
+  @Test
+  void deadlinePassesLocallyAndTheLateReplyIsDropped() throws Exception {
+    CountDownLatch gate = new CountDownLatch(1);
+    try (TtrpcServer s = echoServer(gate); TtrpcClient c = TtrpcClient.connect(s.socket())) {
+      assertThatThrownBy(() -> c.call(SVC, "Gate", utf8("x"),
+          CallOptions.none().withTimeout(Duration.ofMillis(200))))
+          .isInstanceOfSatisfying(TtrpcStatusException.class,
+              e -> assertThat(e.code()).isEqualTo(StatusCode.DEADLINE_EXCEEDED));
+      gate.countDown();
+      assertThat(c.call(SVC, "Echo", utf8("after"), CallOptions.none()))
+          .isEqualTo(utf8("after"));
+    }
+  }
+
+  /** A scripted server: reads one request, then writes whatever {@code reply} produces. */
+  TtrpcClient clientOfFakePeer(String name, Consumer<SocketChannel> reply) throws IOException {
+    Path p = dir.resolve(name + ".sock");
+    ServerSocketChannel ss = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    ss.bind(UnixDomainSocketAddress.of(p));
+    Thread t = new Thread(() -> {
+      try (ss; SocketChannel c = ss.accept()) {
+        new FrameReader(c).read();
+        reply.accept(c);
+        Thread.sleep(60_000); // keep the connection open: only the bytes may end the call
+      } catch (IOException | InterruptedException e) {
+        // The client hung up: done.
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+    return TtrpcClient.connect(p);
+  }
+
+  static void send(SocketChannel c, byte[] bytes) {
+    try {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      while (b.hasRemaining()) {
+        c.write(b);
+      }
+    } catch (IOException e) {
+      throw new RuntimeException(e);
+    }
+  }
+
+  static byte[] frame(long length, long stream, int type, byte[] payload) {
+    return ByteBuffer.allocate(10 + payload.length).putInt((int) length).putInt((int) stream)
+        .put((byte) type).put((byte) 0).put(payload).array();
+  }
+
+  static byte[] ok(String s) {
+    return Response.newBuilder().setPayload(ByteString.copyFromUtf8(s)).build().toByteArray();
+  }
+
+  @Test
+  void fakePeerOversizeLengthEndsTheConnectionWithAnError() throws Exception {
+    try (TtrpcClient c = clientOfFakePeer("oversize",
+        ch -> send(ch, frame(0xF000_0000L, 1, 2, new byte[0])))) {
+      assertThatThrownBy(() -> c.call(SVC, "Echo", new byte[0], CallOptions.none()))
+          .isInstanceOf(TtrpcProtocolException.class).hasMessageContaining("maximum");
+      assertThat(c.isClosed()).isTrue();
+      assertThatThrownBy(() -> c.call(SVC, "Echo", new byte[0], CallOptions.none()))
+          .isInstanceOf(TtrpcException.class);
+    }
+  }
+
+  @Test
+  void fakePeerTruncatedFrameThenHangupIsAnError() throws Exception {
+    try (TtrpcClient c = clientOfFakePeer("trunc", ch -> {
+      send(ch, java.util.Arrays.copyOf(frame(20, 1, 2, new byte[20]), 15));
+      try {
+        ch.shutdownOutput();
+      } catch (IOException e) {
+        throw new RuntimeException(e);
+      }
+    })) {
+      assertThatThrownBy(() -> c.call(SVC, "Echo", new byte[0], CallOptions.none()))
+          .isInstanceOf(TtrpcProtocolException.class).hasMessageContaining("truncated");
+    }
+  }
+
+  @Test
+  void fakePeerWrongStreamIdsAreProtocolErrors() throws Exception {
+    for (long wrong : new long[] {2, 3, 0xFFFF_FFFFL}) {
+      try (TtrpcClient c = clientOfFakePeer("stream" + wrong,
+          ch -> send(ch, frame(ok("x").length, wrong, 2, ok("x"))))) {
+        assertThatThrownBy(() -> c.call(SVC, "Echo", new byte[0], CallOptions.none()))
+            .as("stream " + wrong).isInstanceOf(TtrpcProtocolException.class)
+            .hasMessageContaining("never opened");
+      }
+    }
+  }
+
+  @Test
+  void fakePeerGarbagePayloadFailsTheCallOnly() throws Exception {
+    byte[] garbage = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x7F};
+    try (TtrpcClient c = clientOfFakePeer("garbage", ch -> {
+      send(ch, frame(garbage.length, 1, 2, garbage));
+      try {
+        new FrameReader(ch).read();
+      } catch (IOException e) {
+        return;
+      }
+      send(ch, frame(ok("fine").length, 3, 2, ok("fine")));
+    })) {
+      assertThatThrownBy(() -> c.call(SVC, "Echo", new byte[0], CallOptions.none()))
+          .isInstanceOf(TtrpcProtocolException.class).hasMessageContaining("undecodable");
+      assertThat(c.call(SVC, "Echo", new byte[0], CallOptions.none())).isEqualTo(utf8("fine"));
+    }
+  }
+
+  @Test
+  void fakePeerStatusWithoutPayloadIsTheStatus() throws Exception {
+    byte[] r = Response.newBuilder().setStatus(Status.newBuilder().setCode(5)
+        .setMessage("gone")).build().toByteArray();
+    try (TtrpcClient c = clientOfFakePeer("status", ch -> send(ch, frame(r.length, 1, 2, r)))) {
+      assertThatThrownBy(() -> c.call(SVC, "Echo", new byte[0], CallOptions.none()))
+          .hasMessage("NOT_FOUND: gone");
+    }
+  }
+
+  /** A client that breaks the protocol, byte by byte, against our server. */
+  @Test
+  void serverAnswersGarbageRequestsAndDropsPeersThatBreakTheFraming() throws Exception {
+    List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (TtrpcServer s = TtrpcServer.builder().register(SVC, "Echo", (ctx, p) -> p)
+        .log(log::add).serve(dir.resolve("srv.sock"))) {
+      try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(s.socket()))) {
+        send(c, frame(3, 1, 1, new byte[] {(byte) 0xFF, 1, 2}));
+        Response r = Response.parseFrom(new FrameReader(c).read().orElseThrow().payload());
+        assertThat(r.getStatus().getCode()).isEqualTo(StatusCode.INVALID_ARGUMENT);
+        byte[] req = Request.newBuilder().setService(SVC).setMethod("Echo")
+            .setPayload(ByteString.copyFromUtf8("ok")).build().toByteArray();
+        send(c, frame(req.length, 3, 1, req));
+        Frame f = new FrameReader(c).read().orElseThrow();
+        assertThat(f.streamId()).isEqualTo(3);
+        assertThat(Response.parseFrom(f.payload()).getPayload().toStringUtf8()).isEqualTo("ok");
+        send(c, frame(req.length, 4, 1, req)); // even: the server hangs up
+        assertThat(new FrameReader(c).read()).isEmpty();
+      }
+      try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(s.socket()))) {
+        send(c, frame(0xFFFF_FFFFL, 1, 1, new byte[0]));
+        assertThat(new FrameReader(c).read()).isEmpty();
+      }
+      // The server still serves well-behaved clients.
+      try (TtrpcClient c = TtrpcClient.connect(s.socket())) {
+        assertThat(c.call(SVC, "Echo", utf8("still"), CallOptions.none()))
+            .isEqualTo(utf8("still"));
+      }
+      assertThat(log).anyMatch(l -> l.contains("even stream id 4"))
+          .anyMatch(l -> l.contains("maximum"));
+    }
+  }
+}
