@@ -14,8 +14,11 @@ import java.util.Optional;
  * would let a peer keep us busy, and nothing after it can be trusted anyway.
  */
 public final class FrameReader {
+  /** Small frames (every Task call) usually arrive whole in one read of this many bytes. */
+  private static final int BUFFER = 64 * 1024;
+
   private final ReadableByteChannel in;
-  private final ByteBuffer header = ByteBuffer.allocate(Frame.HEADER_LENGTH);
+  private final ByteBuffer buf = ByteBuffer.allocate(BUFFER).flip();
 
   public FrameReader(ReadableByteChannel in) {
     this.in = in;
@@ -23,41 +26,54 @@ public final class FrameReader {
 
   /** The next frame, or empty at a clean end of stream. Not thread-safe: one reader. */
   public Optional<Frame> read() throws IOException {
-    header.clear();
-    if (!fill(header, true)) {
+    if (!buffer(Frame.HEADER_LENGTH)) {
       return Optional.empty();
     }
-    header.flip();
-    long length = Integer.toUnsignedLong(header.getInt());
-    int streamId = header.getInt();
-    byte type = header.get();
-    byte flags = header.get();
+    long length = Integer.toUnsignedLong(buf.getInt());
+    int streamId = buf.getInt();
+    byte type = buf.get();
+    byte flags = buf.get();
     if (length > Frame.MAX_PAYLOAD) {
       throw new TtrpcProtocolException("frame on stream " + Integer.toUnsignedLong(streamId)
           + " declares " + length + " payload bytes, more than the ttrpc maximum of "
           + Frame.MAX_PAYLOAD);
     }
+    // Allocated only after the check above, and at most 4 MiB.
     ByteBuffer payload = ByteBuffer.allocate((int) length);
-    if (!fill(payload, false)) {
-      throw new TtrpcProtocolException("stream ended inside a frame");
+    int buffered = Math.min(buf.remaining(), payload.capacity());
+    payload.put(payload.position(), buf, buf.position(), buffered);
+    payload.position(buffered);
+    buf.position(buf.position() + buffered);
+    while (payload.hasRemaining()) {
+      if (in.read(payload) < 0) {
+        throw new TtrpcProtocolException("truncated frame: stream ended after "
+            + payload.position() + " of " + payload.capacity() + " payload bytes");
+      }
     }
     return Optional.of(new Frame(streamId, type, flags, payload.array()));
   }
 
-  /** Fills {@code b}; false on end of stream before the first byte when {@code atBoundary}. */
-  private boolean fill(ByteBuffer b, boolean atBoundary) throws IOException {
-    boolean started = false;
-    while (b.hasRemaining()) {
-      int n = in.read(b);
-      if (n < 0) {
-        if (atBoundary && !started) {
-          return false;
+  /**
+   * Makes {@code n} bytes (at most the buffer) readable; false on end of stream with nothing
+   * buffered, an error on end of stream inside them.
+   */
+  private boolean buffer(int n) throws IOException {
+    if (buf.remaining() >= n) {
+      return true;
+    }
+    buf.compact();
+    try {
+      while (buf.position() < n) {
+        if (in.read(buf) < 0) {
+          if (buf.position() == 0) {
+            return false;
+          }
+          throw new TtrpcProtocolException("truncated frame: stream ended after "
+              + buf.position() + " of " + n + " header bytes");
         }
-        throw new TtrpcProtocolException("truncated frame: stream ended after "
-            + b.position() + " of " + b.capacity() + (atBoundary ? " header" : " payload")
-            + " bytes");
       }
-      started |= n > 0;
+    } finally {
+      buf.flip();
     }
     return true;
   }

@@ -1,0 +1,68 @@
+package dev.katadbg.bench;
+
+import dev.katadbg.task.TaskClient;
+import dev.katadbg.task.proto.StateRequest;
+import dev.katadbg.ttrpc.TtrpcException;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * katadbg's Java ttrpc client calling a shim's Task.State on one connection with K calls in
+ * flight: the same measurement as src/test/go/ttrpcbench (Go's client), printed as the same
+ * JSON line. Run by scripts/bench-ttrpc.sh; not a test (figures, not assertions).
+ */
+public final class StateBench {
+  private StateBench() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length != 5) {
+      System.err.println("usage: StateBench SOCKET ID NAMESPACE CALLS INFLIGHT");
+      System.exit(2);
+    }
+    String socket = args[0];
+    String id = args[1];
+    int calls = Integer.parseInt(args[3]);
+    int inflight = Integer.parseInt(args[4]);
+    try (TaskClient c = TaskClient.connect(socket, args[2])) {
+      StateRequest req = StateRequest.newBuilder().setId(id).build();
+      run(c, req, calls / 5, inflight); // warm-up (also JIT)
+      run(c, req, calls / 5, inflight);
+      long start = System.nanoTime();
+      long[] lat = run(c, req, calls, inflight);
+      double secs = (System.nanoTime() - start) / 1e9;
+      Arrays.sort(lat);
+      System.out.printf(Locale.ROOT,
+          "{\"client\":\"java\",\"inflight\":%d,\"calls\":%d,\"callsPerSec\":%.1f,"
+              + "\"p50us\":%.1f,\"p99us\":%.1f}%n",
+          inflight, calls, calls / secs, lat[lat.length / 2] / 1000.0,
+          lat[lat.length * 99 / 100] / 1000.0);
+    }
+  }
+
+  private static long[] run(TaskClient c, StateRequest req, int n, int inflight)
+      throws InterruptedException {
+    long[] lat = new long[n];
+    AtomicInteger next = new AtomicInteger();
+    Thread[] workers = new Thread[inflight];
+    for (int w = 0; w < inflight; w++) {
+      workers[w] = new Thread(() -> {
+        for (int i; (i = next.getAndIncrement()) < n; ) {
+          long t = System.nanoTime();
+          try {
+            c.state(req);
+          } catch (TtrpcException e) {
+            System.err.println(e.getMessage());
+            System.exit(1);
+          }
+          lat[i] = System.nanoTime() - t;
+        }
+      });
+      workers[w].start();
+    }
+    for (Thread t : workers) {
+      t.join();
+    }
+    return lat;
+  }
+}
