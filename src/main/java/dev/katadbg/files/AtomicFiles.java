@@ -40,8 +40,15 @@ public final class AtomicFiles {
    * it points to is replaced, the link stays.
    */
   public static void write(Path target, byte[] bytes) throws IOException {
+    write(target, bytes, NEW_FILE_MODE);
+  }
+
+  /** As {@link #write(Path, byte[])}, with {@code newMode} for a file that does not exist yet. */
+  public static void write(Path target, byte[] bytes, Set<PosixFilePermission> newMode)
+      throws IOException {
     Path real = Files.exists(target) ? target.toRealPath() : target.toAbsolutePath();
     Path dir = real.getParent();
+    Files.createDirectories(dir);
     PosixFileAttributes attrs = Files.exists(real)
         ? Files.readAttributes(real, PosixFileAttributes.class) : null;
     Path tmp = Files.createTempFile(dir, "." + real.getFileName() + ".", ".katadbg-tmp",
@@ -62,7 +69,7 @@ public final class AtomicFiles {
         view.setGroup(attrs.group());
         view.setPermissions(attrs.permissions());
       } else {
-        view.setPermissions(NEW_FILE_MODE);
+        view.setPermissions(newMode);
       }
       try {
         Files.move(tmp, real, StandardCopyOption.ATOMIC_MOVE);

@@ -2,6 +2,7 @@ package dev.katadbg.manager;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import dev.katadbg.files.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -82,7 +83,7 @@ public final class Installer {
             Files.write(copy, Files.readAllBytes(w.path()));
             backup = Optional.of(copy.toString());
           }
-          AtomicFiles.write(w.path(), after, AtomicFiles.NEW_FILE_MODE);
+          AtomicFiles.write(w.path(), after);
           InstallRecord.Entry entry = new InstallRecord.Entry("file", path, backup, Optional.of(sha256(after)),
               Optional.empty());
           replace(entries, entry);
@@ -150,7 +151,7 @@ public final class Installer {
         if (e.type().equals("symlink")) {
           Files.deleteIfExists(p);
         } else if (e.backup().isPresent()) {
-          AtomicFiles.write(p, Files.readAllBytes(Path.of(e.backup().get())), AtomicFiles.NEW_FILE_MODE);
+          AtomicFiles.write(p, Files.readAllBytes(Path.of(e.backup().get())));
         } else {
           Files.delete(p);
         }
