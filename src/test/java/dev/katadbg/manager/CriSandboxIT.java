@@ -172,6 +172,10 @@ class CriSandboxIT {
       assertThat(status.getStatus().getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
       assertThat(status.getStatus().getRuntimeHandler()).isEqualTo("katadbg");
       assertThat(status.getStatus().getMetadata().getName()).isEqualTo(name);
+      JsonObject shim = psEntry(sandboxId);
+      assertThat(shim.get("namespace").getAsString()).isEqualTo("k8s.io");
+      assertThat(shim.get("session").getAsJsonObject().get("id").getAsString())
+          .isEqualTo(sandboxId);
 
       cri.stop(sandboxId, Duration.ofSeconds(60));
       assertThat(cri.status(sandboxId, Duration.ofSeconds(30)).getStatus().getState())
@@ -183,6 +187,55 @@ class CriSandboxIT {
     } finally {
       removeCgroups("/katadbg-test-" + name);
     }
+  }
+
+  @Test
+  void psListsAShimTheCriStartedWithoutKatadbg() throws Exception {
+    String name = uniqueId("plain");
+    RunPodSandboxRequest request = RunPodSandboxRequest.newBuilder()
+        .setConfig(PodSandboxConfig.newBuilder()
+            .setMetadata(PodSandboxMetadata.newBuilder().setName(name).setNamespace("katadbg-test")
+                .setUid(name))
+            .setLinux(LinuxPodSandboxConfig.newBuilder()
+                .setCgroupParent("/katadbg-test-" + name)
+                .setSecurityContext(LinuxSandboxSecurityContext.newBuilder().setNamespaceOptions(
+                    NamespaceOption.newBuilder().setNetwork(NamespaceMode.NODE)))))
+        .build();
+    try (CriClient cri = CriClient.connect(containerd.socket())) {
+      // No runtime handler: the default runc class, Debian's stripped shim, no debugger.
+      String sandboxId = cri.runPodSandbox(request, Duration.ofMinutes(1))
+          .get(WAIT.toSeconds(), TimeUnit.SECONDS).getPodSandboxId();
+      try {
+        JsonObject shim = psEntry(sandboxId);
+        assertThat(shim.get("namespace").getAsString()).isEqualTo("k8s.io");
+        assertThat(shim.get("runtime").getAsString()).isEqualTo("io.containerd.runc.v2");
+        assertThat(shim.get("containers").getAsJsonArray().toString()).contains(sandboxId);
+        assertThat(shim.get("bundle").getAsString()).endsWith("/k8s.io/" + sandboxId);
+        assertThat(shim.get("dwarf").getAsBoolean()).as("Debian's shim is stripped").isFalse();
+        assertThat(shim.get("session").isJsonNull()).isTrue();
+      } finally {
+        cri.stop(sandboxId, Duration.ofSeconds(60));
+        cri.remove(sandboxId, Duration.ofSeconds(60));
+      }
+    } finally {
+      removeCgroups("/katadbg-test-" + name);
+    }
+  }
+
+  /** The {@code katadbg ps --json} entry of the shim serving {@code sandboxId}. */
+  static JsonObject psEntry(String sandboxId) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err),
+        Map.of("KATADBG_CONFIG", katadbgConfig.toString()), "ps", "--json");
+    assertThat(code).as(err.toString()).isZero();
+    for (var e : com.google.gson.JsonParser.parseString(out.toString()).getAsJsonArray()) {
+      JsonObject o = e.getAsJsonObject();
+      if (o.get("id").getAsString().equals(sandboxId)) {
+        return o;
+      }
+    }
+    throw new AssertionError("katadbg ps does not list the shim of " + sandboxId + ":\n" + out);
   }
 
   /**
