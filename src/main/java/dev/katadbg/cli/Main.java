@@ -11,7 +11,9 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Debug containerd shim v2 runtimes (Kata, runc, ...) under Delve.",
     subcommands = {SessionsCommand.class, StopCommand.class, PsCommand.class,
-        AttachCommand.class, DetachCommand.class, DoctorCommand.class, TimeoutsCommand.class,
+        AttachCommand.class, DetachCommand.class, StateCommand.class, ConnectCommand.class,
+        BreakCommand.class, ContinueCommand.class, StackCommand.class, DoctorCommand.class,
+        TimeoutsCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

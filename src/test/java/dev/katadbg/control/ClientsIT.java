@@ -1,0 +1,249 @@
+package dev.katadbg.control;
+
+import static dev.katadbg.testenv.PrivateContainerd.uniqueId;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.katadbg.cli.Main;
+import dev.katadbg.testenv.CommandResult;
+import dev.katadbg.testenv.PrivateContainerd;
+import dev.katadbg.testenv.RunningCommand;
+import dev.katadbg.testenv.TestEnv;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Real clients against a wrapper session: the scripted commands (state, break, continue, stack),
+ * the real {@code dlv connect} terminal driven through tmux ({@code katadbg connect}), on a
+ * private containerd running the DWARF debug runc shim under Delve 1.24.
+ */
+class ClientsIT {
+  static final String RUNTIME = "io.containerd.katadbg.v2";
+  static final String START =
+      "github.com/containerd/containerd/runtime/v2/runc/task.(*service).Start";
+  static final Duration WAIT = Duration.ofSeconds(60);
+
+  static Path confDir;
+  static Path config;
+
+  @RegisterExtension
+  static PrivateContainerd containerd = PrivateContainerd.create()
+      .environment(Map.of("KATADBG_CONFIG", configPath().toString()));
+
+  static TestEnv env;
+
+  static Path configPath() {
+    if (confDir == null) {
+      try {
+        Files.createDirectories(Path.of("/run/katadbg-test"));
+        confDir = Files.createTempDirectory(Path.of("/run/katadbg-test"), "clients-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (IOException e) {
+        // Not root: TestEnv.require below skips (or fails in CI) with the reason.
+        confDir = Path.of(System.getProperty("java.io.tmpdir"), "katadbg-clients-it");
+      }
+      config = confDir.resolve("katadbg.toml");
+    }
+    return config;
+  }
+
+  @BeforeAll
+  static void linkWrapper() throws IOException {
+    env = TestEnv.require(TestEnv.Part.DLV, TestEnv.Part.DEBUG_SHIM, TestEnv.Part.CONTAINERD,
+        TestEnv.Part.CTR, TestEnv.Part.RUNC, TestEnv.Part.BUSYBOX);
+    Path wrapper = env.dist().resolve("bin/containerd-shim-katadbg-v2");
+    assertThat(wrapper).as("built launcher (mvn package)").isExecutable();
+    Files.createSymbolicLink(containerd.optBin().resolve("containerd-shim-katadbg-v2"), wrapper);
+  }
+
+  @AfterAll
+  static void removeConfDir() throws IOException {
+    if (confDir != null && Files.isDirectory(confDir)) {
+      try (var walk = Files.walk(confDir)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  /** Each test's own state dir, so "the newest live session" is the one it started. */
+  static void writeConfig(String stateName, Map<String, String> debugger) throws IOException {
+    Map<String, String> d = new HashMap<>(Map.of("path", q(env.dlv().toString())));
+    d.putAll(debugger);
+    StringBuilder b = new StringBuilder("[shim]\nbinary = " + q(env.debugShim().toString())
+        + "\n\n[debugger]\n");
+    d.forEach((k, v) -> b.append(k).append(" = ").append(v).append('\n'));
+    b.append("\n[state]\ndir = ").append(q(confDir.resolve(stateName).toString())).append('\n');
+    Files.writeString(config, b.toString());
+  }
+
+  static String q(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  static CommandResult katadbg(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err),
+        Map.of("KATADBG_CONFIG", config.toString()), args);
+    return new CommandResult(List.of(args), code, out.toString(), err.toString());
+  }
+
+  static CommandResult ok(String... args) {
+    CommandResult r = katadbg(args);
+    assertThat(r.exitCode()).as(r.describe()).isZero();
+    return r;
+  }
+
+  static JsonObject awaitSession(String id, String state) {
+    return await("session " + id + " in state " + state, () -> {
+      for (JsonElement e : JsonParser.parseString(ok("sessions", "--json").stdout())
+          .getAsJsonArray()) {
+        JsonObject s = e.getAsJsonObject();
+        if (s.get("id").getAsString().equals(id) && s.get("state").getAsString().equals(state)) {
+          return Optional.of(s);
+        }
+      }
+      return Optional.empty();
+    });
+  }
+
+  static <T> T await(String what, Supplier<Optional<T>> probe) {
+    Instant deadline = Instant.now().plus(WAIT);
+    while (Instant.now().isBefore(deadline)) {
+      Optional<T> v = probe.get();
+      if (v.isPresent()) {
+        return v.get();
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for " + what);
+      }
+    }
+    throw new AssertionError("timed out waiting for " + what + "; containerd log:\n"
+        + containerd.logTail(20));
+  }
+
+  /** Polls {@code katadbg state --json} until the target stops; records every answer seen. */
+  static JsonObject awaitStop(String id, List<String> seen) {
+    return await("session " + id + " to stop", () -> {
+      CommandResult r = ok("state", id, "--json");
+      JsonObject s = JsonParser.parseString(r.stdout()).getAsJsonObject();
+      seen.add(s.get("state").getAsString() + (s.has("note") ? " " + s.get("note") : ""));
+      return Optional.of(s).filter(o -> o.get("state").getAsString().equals("stopped"));
+    });
+  }
+
+  static CommandResult finish(RunningCommand run) throws InterruptedException {
+    return run.tryWait(WAIT).orElseThrow(() -> new AssertionError("ctr did not finish: "
+        + run.command() + "\nstdout: " + run.stdoutSoFar() + "\nstderr: " + run.stderrSoFar()));
+  }
+
+  // (c) the scripted commands, from the first instruction to the container's end and a dead
+  // debugger.
+  @Test
+  void scriptedCommandsDriveASessionToStartAndReportADeadSession() throws Exception {
+    writeConfig("scripted", Map.of("wait_for_client", "true"));
+    String id = uniqueId("scr");
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/echo", "driven by katadbg continue");
+    JsonObject session = awaitSession(id, "waiting");
+
+    // Halted before its first instruction: stopped, at no breakpoint.
+    JsonObject first = JsonParser.parseString(ok("state", id, "--json").stdout())
+        .getAsJsonObject();
+    assertThat(first.get("state").getAsString()).isEqualTo("stopped");
+    assertThat(first.get("why").getAsString()).isEqualTo("halted");
+    assertThat(first.has("breakpoint")).isFalse();
+    assertThat(first.get("pid").getAsInt()).isEqualTo(session.get("startPid").getAsInt());
+    assertThat(ok("state", id).stdout()).startsWith("pid " + session.get("startPid") + " stopped"
+        + " at halted: ");
+
+    CommandResult bad = katadbg("break", id, "github.com/containerd/no/such.Func");
+    assertThat(bad.exitCode()).as(bad.describe()).isEqualTo(1);
+    assertThat(bad.stderr()).contains("cannot resolve 'github.com/containerd/no/such.Func'");
+
+    // SESSION left out: the only live session.
+    CommandResult set = ok("break", START);
+    assertThat(set.stdout()).matches("breakpoint \\d+ set at \\Q" + START
+        + "\\E\\(\\) /\\S+/service\\.go:\\d+\\n");
+
+    assertThat(ok("continue", id).stdout()).isEqualTo("continued\n");
+    List<String> seen = new ArrayList<>();
+    JsonObject exit = awaitStop(id, seen);
+    // katadbg's own stop: the start process at its exit, until Delve has the daemon.
+    assertThat(exit.get("why").getAsString()).as(exit + " after " + seen)
+        .isEqualTo("katadbgStartExit");
+    assertThat(exit.get("function").getAsString()).isEqualTo("runtime.exit");
+    assertThat(exit.get("pid").getAsInt()).isEqualTo(session.get("startPid").getAsInt());
+    assertThat(ok("state", id).stdout()).contains("stopped at katadbgStartExit: runtime.exit()")
+        .contains("continue to run the daemon");
+    assertThat(ok("continue", id).stdout()).isEqualTo("continued\n");
+    JsonObject atStart = awaitStop(id, seen);
+    assertThat(atStart.get("function").getAsString()).isEqualTo(START);
+    int shimPid = awaitSession(id, "running").get("shimPid").getAsInt();
+    assertThat(atStart.get("pid").getAsInt()).isEqualTo(shimPid);
+    assertThat(atStart.get("file").getAsString()).endsWith("/service.go");
+    assertThat(atStart.get("why").getAsString()).startsWith("breakpoint ");
+    System.out.println("states seen while polling: " + seen);
+
+    CommandResult stack = ok("stack", id, "--depth", "3");
+    assertThat(stack.stdout()).startsWith("goroutine " + atStart.get("goroutine") + ":\n")
+        .contains("  0  " + START + "()\n");
+    JsonElement stackJson = JsonParser.parseString(ok("stack", id, "--json").stdout());
+    assertThat(stackJson.getAsJsonArray().get(0).getAsJsonObject().getAsJsonArray("frames")
+        .get(0).getAsJsonObject().get("function").getAsString()).isEqualTo(START);
+    CommandResult all = ok("stack", id, "--all", "--depth", "1");
+    assertThat(all.stdout().split("goroutine ").length).isGreaterThan(3);
+
+    // echo is quick: the shim may end before the continue has answered; both are success.
+    assertThat(ok("continue", id).stdout()).matches("continued(; process "
+        + shimPid + " exited with status 0)?\n");
+    CommandResult done = finish(run);
+    assertThat(done.exitCode()).as(done.describe()).isZero();
+    assertThat(done.stdout()).isEqualTo("driven by katadbg continue\n");
+
+    // The shim has exited; the wrapper's reaper ends Delve within a second or two. Until then
+    // state may say "exited" or find no debugger answering (exit 1); then the session is gone.
+    List<String> ending = new ArrayList<>();
+    await("the session to be reported gone", () -> {
+      CommandResult r = katadbg("state", id);
+      ending.add(r.exitCode() + " " + (r.stdout() + r.stderr()).strip());
+      assertThat(r.exitCode()).as(r.describe()).isIn(0, 1, 3);
+      if (r.exitCode() == 0) {
+        assertThat(r.stdout()).matches("pid " + shimPid + " exited( with status 0)?\\n");
+      }
+      return Optional.of(r).filter(x -> x.exitCode() == 3);
+    });
+    System.out.println("state while the session ended: " + ending);
+    for (String[] cmd : new String[][] {{"state", id}, {"continue", id}, {"break", id, START},
+        {"stack", id}}) {
+      CommandResult r = katadbg(cmd);
+      assertThat(r.exitCode()).as(r.describe()).isEqualTo(3);
+      assertThat(r.stderr()).contains("session default/" + id + " is gone")
+          .contains("its debugger no longer runs");
+    }
+    CommandResult none = katadbg("state");
+    assertThat(none.exitCode()).as(none.describe()).isEqualTo(3);
+    assertThat(none.stderr()).contains("no live session");
+  }
+}
