@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     subcommands = {SessionsCommand.class, StopCommand.class, PsCommand.class,
         AttachCommand.class, DetachCommand.class, StateCommand.class, ConnectCommand.class,
         BreakCommand.class, ContinueCommand.class, StackCommand.class, DoctorCommand.class,
-        TimeoutsCommand.class,
+        TimeoutsCommand.class, IdeCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -38,6 +38,8 @@ public final class Control implements AutoCloseable {
   private static final Pattern EXITED =
       Pattern.compile("Process (\\d+) has exited with status (-?\\d+)");
   private static final String START_EXIT_FUNCTION = "runtime.exit";
+  /** The name the wrapper gives that breakpoint (shim.DebugStart). */
+  private static final String START_EXIT_BREAKPOINT = "katadbgStartExit";
   private static final Duration CONNECT = Duration.ofSeconds(5);
   private static final Duration CALL = Duration.ofSeconds(10);
 
@@ -135,10 +137,12 @@ public final class Control implements AutoCloseable {
     Optional<BreakpointRef> bp = breakpointRef(t);
     // The wrapper clears its katadbgStartExit breakpoint as soon as the start process reaches
     // it, and Delve then forgets the thread's breakpoint too: recognise that stop by place.
-    boolean startExit = bp.isEmpty() && startPid > 0 && st.pid() == startPid
-        && t.function().equals(START_EXIT_FUNCTION);
+    // It is the same stop whether or not the wrapper has cleared it yet: report it one way.
+    boolean startExit = startPid > 0 && st.pid() == startPid
+        && t.function().equals(START_EXIT_FUNCTION)
+        && bp.map(b -> b.name().equals(START_EXIT_BREAKPOINT)).orElse(true);
     return new TargetState(Status.STOPPED, st.pid(), st.targetCommandLine(), Optional.of(t),
-        bp, 0, startExit ? TargetState.AT_START_EXIT : "");
+        startExit ? Optional.empty() : bp, 0, startExit ? TargetState.AT_START_EXIT : "");
   }
 
   /**
@@ -283,6 +287,21 @@ public final class Control implements AutoCloseable {
       return List.of(new GoroutineStack(id, client.stacktrace(id, depth)));
     } catch (DelveException e) {
       throw failed("stack", e);
+    }
+  }
+
+  /**
+   * Source files of the stopped target matching a Go regexp, as its DWARF records them; empty
+   * while it runs, since Delve answers only for a stopped target.
+   */
+  public Optional<List<String>> sourcesIfStopped(String filter) {
+    if (state().status() != Status.STOPPED) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(client.sources(filter));
+    } catch (DelveException e) {
+      throw failed("list sources", e);
     }
   }
 

@@ -79,13 +79,17 @@ public record TargetState(
     };
   }
 
-  /** One line for people, e.g. {@code pid 5712 stopped at breakpoint 1: F() file.go:118}. */
+  /**
+   * One line for people, e.g. {@code pid 5712 stopped at breakpoint 1: F() file.go:118} or
+   * {@code pid 5712 halted at F() file.go:118}.
+   */
   public String describe() {
     String p = pid > 0 ? "pid " + pid + " " : "";
     return switch (status) {
       case STOPPED -> {
         ThreadInfo t = thread.orElseThrow();
-        yield p + "stopped at " + why() + ": " + t.function() + "() " + t.file() + ":" + t.line()
+        String at = t.function() + "() " + t.file() + ":" + t.line();
+        yield p + (why().equals("halted") ? "halted at " + at : "stopped at " + why() + ": " + at)
             + " (thread " + t.id() + ", goroutine " + t.goroutineId() + ")"
             + (note.isEmpty() ? "" : "\n  " + note);
       }

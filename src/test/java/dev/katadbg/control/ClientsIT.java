@@ -14,6 +14,7 @@ import dev.katadbg.testenv.TestEnv;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -24,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,6 +41,8 @@ class ClientsIT {
   static final String RUNTIME = "io.containerd.katadbg.v2";
   static final String START =
       "github.com/containerd/containerd/runtime/v2/runc/task.(*service).Start";
+  static final String CREATE =
+      "github.com/containerd/containerd/runtime/v2/runc/task.(*service).Create";
   static final Duration WAIT = Duration.ofSeconds(60);
 
   static Path confDir;
@@ -175,8 +179,27 @@ class ClientsIT {
     assertThat(first.get("why").getAsString()).isEqualTo("halted");
     assertThat(first.has("breakpoint")).isFalse();
     assertThat(first.get("pid").getAsInt()).isEqualTo(session.get("startPid").getAsInt());
-    assertThat(ok("state", id).stdout()).startsWith("pid " + session.get("startPid") + " stopped"
-        + " at halted: ");
+    assertThat(ok("state", id).stdout()).startsWith("pid " + session.get("startPid")
+        + " halted at ");
+
+    // An IDE attach configuration, with the build path read from Delve at this stop.
+    JsonObject vscode = JsonParser.parseString(ok("ide", "vscode", id, "--source",
+        "/home/me/go/src").stdout()).getAsJsonObject();
+    assertThat(vscode.get("request").getAsString()).isEqualTo("attach");
+    assertThat(vscode.get("mode").getAsString()).isEqualTo("remote");
+    assertThat(vscode.get("debugAdapter").getAsString()).isEqualTo("dlv-dap");
+    assertThat(vscode.get("host").getAsString() + ":" + vscode.get("port").getAsInt())
+        .isEqualTo(session.get("listen").getAsString());
+    JsonObject subst = vscode.getAsJsonArray("substitutePath").get(0).getAsJsonObject();
+    assertThat(subst.get("from").getAsString()).isEqualTo("/usr/share/gocode/src");
+    assertThat(subst.get("to").getAsString()).isEqualTo("/home/me/go/src");
+    Path ws = confDir.resolve("ws-" + id);
+    Files.createDirectories(ws.resolve(".vscode"));
+    Files.writeString(ws.resolve(".vscode/launch.json"),
+        "{\"version\": \"0.2.0\", \"configurations\": [{\"name\": \"mine\"}]}");
+    ok("ide", "vscode", id, "--write", ws.toString());
+    assertThat(JsonParser.parseString(Files.readString(ws.resolve(".vscode/launch.json")))
+        .getAsJsonObject().getAsJsonArray("configurations")).hasSize(2);
 
     CommandResult bad = katadbg("break", id, "github.com/containerd/no/such.Func");
     assertThat(bad.exitCode()).as(bad.describe()).isEqualTo(1);
@@ -245,5 +268,84 @@ class ClientsIT {
     CommandResult none = katadbg("state");
     assertThat(none.exitCode()).as(none.describe()).isEqualTo(3);
     assertThat(none.stderr()).contains("no live session");
+  }
+
+  static CommandResult tmux(Path socket, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("tmux", "-S", socket.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+    }
+    return new CommandResult(cmd, p.exitValue(), out, "");
+  }
+
+  static String screen(Path socket) {
+    try {
+      return tmux(socket, "capture-pane", "-p", "-J", "-t", "dbg", "-S", "-500").stdout();
+    } catch (Exception e) {
+      throw new AssertionError("tmux capture-pane: " + e, e);
+    }
+  }
+
+  static String sh(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
+  }
+
+  // (a), in part: katadbg connect runs the real dlv terminal in a tmux pane; typed keys set a
+  // breakpoint on Start and run the start process to katadbg's stop at its exit; quit -c lets
+  // the container run.
+  @Test
+  void katadbgConnectRunsTheDlvTerminalWithFollowExecOnAndQuitContinues() throws Exception {
+    writeConfig("terminal", Map.of("wait_for_client", "true"));
+    String id = uniqueId("tty");
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/echo", "continued from the dlv terminal");
+    awaitSession(id, "waiting");
+    Path socket = confDir.resolve("tmux-" + id);
+    String line = "env KATADBG_CONFIG=" + sh(config.toString()) + " "
+        + sh(env.dist().resolve("bin/katadbg").toString()) + " connect " + id
+        + "; echo KATADBG-EXIT=$?; sleep 60";
+    CommandResult started = tmux(socket, "new-session", "-d", "-s", "dbg", "-x", "250", "-y",
+        "50", line);
+    assertThat(started.exitCode()).as(started.describe()).isZero();
+    try {
+      await("the dlv prompt", () -> Optional.of(screen(socket)).filter(s -> s.contains("(dlv)")));
+      assertThat(screen(socket)).contains("katadbg: connecting to default/" + id);
+      tmux(socket, "send-keys", "-t", "dbg", "break " + START, "Enter");
+      await("the breakpoint", () -> Optional.of(screen(socket))
+          .filter(s -> s.contains("set at") && s.contains("(*service).Start()")));
+      // The first continue ends at katadbg's own stop of the start process at its exit.
+      tmux(socket, "send-keys", "-t", "dbg", "continue", "Enter");
+      await("the stop at katadbgStartExit", () -> Optional.of(screen(socket))
+          .filter(s -> s.contains("[katadbgStartExit] runtime.exit()")));
+      // NOT the stop at Start: with Delve 1.24 the terminal's next continue answers "Process N
+      // has exited" (the start process) and, in this setup, Delve then loses the daemon, which
+      // runs past Start (seen 3 times of 3). The scripted test reaches Start in the daemon.
+      System.out.println("dlv terminal screen:\n" + screen(socket));
+      // Without breakpoints quit -c asks nothing: it continues the shim and leaves.
+      tmux(socket, "send-keys", "-t", "dbg", "clearall", "Enter");
+      await("the breakpoint cleared", () -> Optional.of(screen(socket))
+          .filter(s -> s.contains("Breakpoint 2 cleared")));
+      tmux(socket, "send-keys", "-t", "dbg", "quit -c", "Enter");
+      await("dlv and katadbg connect to exit", () -> Optional.of(screen(socket))
+          .filter(s -> s.contains("KATADBG-EXIT=")));
+      assertThat(screen(socket)).contains("KATADBG-EXIT=0");
+      CommandResult done = finish(run);
+      assertThat(done.exitCode()).as(done.describe()).isZero();
+      assertThat(done.stdout()).isEqualTo("continued from the dlv terminal\n");
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\nscreen:\n" + screen(socket), e);
+    } finally {
+      tmux(socket, "kill-server");
+    }
+    // Gone: a clear message and "not found".
+    // (state never blocks; connect on a live session would run dlv on this JVM's stdin)
+    await("the session to end", () -> Optional.of(katadbg("state", id))
+        .filter(r -> r.exitCode() == 3));
+    CommandResult gone = katadbg("connect", id);
+    assertThat(gone.exitCode()).as(gone.describe()).isEqualTo(3);
+    assertThat(gone.stderr()).contains("session default/" + id + " is gone");
   }
 }

@@ -28,6 +28,8 @@ class TargetStateTest {
     TargetState halted = new TargetState(Status.STOPPED, 5, "", Optional.of(AT_START),
         Optional.empty(), 0, "");
     assertThat(halted.why()).isEqualTo("halted");
+    assertThat(halted.describe()).isEqualTo("pid 5 halted at pkg.(*s).Start() /src/service.go:118"
+        + " (thread 7, goroutine 12)");
     TargetState exit = new TargetState(Status.STOPPED, 5, "", Optional.of(AT_START),
         Optional.empty(), 0, TargetState.AT_START_EXIT);
     assertThat(exit.why()).isEqualTo("katadbgStartExit");
