@@ -11,8 +11,10 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Debug containerd shim v2 runtimes (Kata, runc, ...) under Delve.",
     subcommands = {SessionsCommand.class, StopCommand.class, PsCommand.class,
-        AttachCommand.class, DetachCommand.class, RunCommand.class, ShimCommand.class,
-        InstallCommand.class, UninstallCommand.class, DoctorCommand.class, TimeoutsCommand.class,
+        AttachCommand.class, DetachCommand.class, ConnectCommand.class, StateCommand.class,
+        BreakCommand.class, ContinueCommand.class, StackCommand.class, IdeCommand.class,
+        RunCommand.class, ShimCommand.class, InstallCommand.class, UninstallCommand.class,
+        DoctorCommand.class, TimeoutsCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -22,6 +22,27 @@ final class Registries {
     return SessionRegistry.open(config.stateDir(), r -> p.isAlive(r.pid(), r.startTime()));
   }
 
+  /**
+   * The live session named by {@code query}, or without one the newest live session. A session
+   * that is recorded but whose debugger is gone is "not found", with its state in the message.
+   */
+  static Session live(SessionRegistry registry, java.util.Optional<String> query) {
+    if (query.isEmpty()) {
+      return registry.list().stream().filter(registry::isLive).findFirst()
+          .orElseThrow(() -> new CliException(ExitCode.NOT_FOUND,
+              "no live session (katadbg sessions lists them; start a container with the katadbg"
+              + " runtime)"));
+    }
+    Session s = find(registry, query.get());
+    if (!registry.isLive(s)) {
+      throw new CliException(ExitCode.NOT_FOUND, "session " + s.namespace() + "/" + s.id()
+          + " is " + s.state().name().toLowerCase(java.util.Locale.ROOT)
+          + s.reason().map(r -> " (" + r + ")").orElse("")
+          + "; its debugger no longer runs (katadbg sessions lists the live ones)");
+    }
+    return s;
+  }
+
   static Session find(SessionRegistry registry, String query) {
     try {
       return registry.find(query).orElseThrow(() -> new CliException(ExitCode.NOT_FOUND,

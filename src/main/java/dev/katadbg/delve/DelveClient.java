@@ -106,6 +106,12 @@ public interface DelveClient extends AutoCloseable {
    */
   void detach(boolean kill);
 
+  /**
+   * Source files the selected process was built from, as recorded in its DWARF (absolute paths
+   * on the build machine), matching {@code filter} (a Go regexp; empty: all).
+   */
+  List<String> sources(String filter);
+
   /** All goroutines of the selected process. */
   List<Goroutine> goroutines();
 

@@ -230,6 +230,12 @@ final class JsonRpcDelveClient implements DelveClient {
   }
 
   @Override
+  public List<String> sources(String filter) {
+    var out = call("ListSources", new Wire.ListSourcesIn(filter), Wire.ListSourcesOut.class);
+    return WireConversions.list(out.sources());
+  }
+
+  @Override
   public List<Goroutine> goroutines() {
     List<Goroutine> all = new ArrayList<>();
     int start = 0;

@@ -20,6 +20,11 @@ final class Wire {
   /** An RPC whose input has no fields: GetVersion, FollowExecEnabled, ListTargets. */
   record Empty() {}
 
+  /** ListSources: source files of the selected process matching a regexp. */
+  record ListSourcesIn(@SerializedName("Filter") String filter) {}
+
+  record ListSourcesOut(@SerializedName("Sources") List<String> sources) {}
+
   record GetVersionOut(
       @SerializedName("DelveVersion") String delveVersion,
       @SerializedName("APIVersion") Integer apiVersion,

@@ -41,7 +41,8 @@ final class WireConversions {
     if (th == null) {
       return Optional.empty();
     }
-    // Only the breakpoint's id matters here; Delve sends the whole breakpoint.
+    // The id and name are kept: Delve sends the whole breakpoint, and the name is still known
+    // here after the breakpoint was cleared.
     OptionalInt bp =
         th.breakpoint() == null || th.breakpoint().id() == null
             ? OptionalInt.empty()
@@ -53,6 +54,7 @@ final class WireConversions {
             orZero(th.line()),
             functionName(th.function()),
             bp,
+            th.breakpoint() == null ? "" : orEmpty(th.breakpoint().name()),
             th.goroutineId() == null ? 0 : th.goroutineId()));
   }
 

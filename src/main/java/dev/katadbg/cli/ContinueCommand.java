@@ -1,0 +1,35 @@
+package dev.katadbg.cli;
+
+import dev.katadbg.control.Control;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "continue", mixinStandardHelpOptions = true,
+    description = {"Resume a session's stopped shim and return at once; it keeps running.",
+        "katadbg state tells when it stops again."})
+final class ContinueCommand implements Callable<Integer> {
+  private final Map<String, String> env;
+
+  @Spec CommandSpec spec;
+
+  @Parameters(paramLabel = "SESSION", arity = "0..1",
+      description = "Sandbox id, NAMESPACE/ID or a unique prefix (default: the newest live one).")
+  String query;
+
+  ContinueCommand(Map<String, String> env) {
+    this.env = env;
+  }
+
+  @Override
+  public Integer call() {
+    Control.Continued c =
+        ControlCommands.withControl(env, Optional.ofNullable(query), Control::continueTarget);
+    spec.commandLine().getOut().println(c.describe());
+    return ExitCode.OK;
+  }
+}

@@ -1,0 +1,140 @@
+package dev.katadbg.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import dev.katadbg.control.Control;
+import dev.katadbg.control.ControlException;
+import dev.katadbg.control.VsCodeLaunch;
+import dev.katadbg.elf.ElfBinary;
+import dev.katadbg.elf.GoBuildInfo;
+import dev.katadbg.files.AtomicFiles;
+import dev.katadbg.proc.Processes;
+import dev.katadbg.session.Session;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "ide", mixinStandardHelpOptions = true,
+    description = "Attach configurations for IDEs.",
+    subcommands = {IdeCommand.VsCode.class, CommandLine.HelpCommand.class})
+final class IdeCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(name = "vscode", mixinStandardHelpOptions = true,
+      description = {"Print a VS Code Go attach configuration (remote mode, dlv-dap) for a"
+          + " session, or merge it into DIR/.vscode/launch.json keeping the other entries.",
+          "The shim's build directory is read from Delve while the shim is stopped (e.g."
+              + " waiting for a client); otherwise give it with --from."})
+  static final class VsCode implements Callable<Integer> {
+    private final Map<String, String> env;
+
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "SESSION", arity = "0..1",
+        description = "Sandbox id, NAMESPACE/ID or a unique prefix (default: the newest live"
+            + " one).")
+    String query;
+
+    @Option(names = "--source", paramLabel = "DIR",
+        description = "Your checkout of the shim's source tree (default: ${workspaceFolder}).")
+    Path source;
+
+    @Option(names = "--from", paramLabel = "DIR",
+        description = "The build directory to map from, when it cannot be read from Delve.")
+    String from;
+
+    @Option(names = "--write", paramLabel = "DIR",
+        description = "Merge into DIR/.vscode/launch.json instead of printing.")
+    Path write;
+
+    VsCode(Map<String, String> env) {
+      this.env = env;
+    }
+
+    @Override
+    public Integer call() {
+      Session s = Registries.live(Registries.open(env), Optional.ofNullable(query));
+      PrintWriter err = spec.commandLine().getErr();
+      Optional<String> buildPath = Optional.ofNullable(from).or(() -> buildPath(s, err));
+      String to = source == null ? VsCodeLaunch.WORKSPACE : source.toAbsolutePath().toString();
+      JsonObject config;
+      try {
+        config = VsCodeLaunch.configuration("katadbg " + s.id(), s.listen(), buildPath, to);
+      } catch (ControlException e) {
+        throw new CliException(ExitCode.FAILURE, e.getMessage());
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      if (write == null) {
+        out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create()
+            .toJson(config));
+        return ExitCode.OK;
+      }
+      Path file = write.resolve(".vscode/launch.json");
+      try {
+        Optional<String> existing = Files.exists(file)
+            ? Optional.of(Files.readString(file, StandardCharsets.UTF_8)) : Optional.empty();
+        String merged = VsCodeLaunch.merge(existing, config);
+        Files.createDirectories(file.getParent());
+        AtomicFiles.write(file, merged.getBytes(StandardCharsets.UTF_8));
+      } catch (ControlException e) {
+        throw new CliException(ExitCode.FAILURE, file + ": " + e.getMessage());
+      } catch (IOException e) {
+        throw new CliException(ExitCode.FAILURE, "cannot write " + file + ": " + e.getMessage());
+      }
+      out.println("wrote configuration 'katadbg " + s.id() + "' to " + file);
+      return ExitCode.OK;
+    }
+
+    /** The shim's build directory from its Go build info and Delve's source list. */
+    private static Optional<String> buildPath(Session s, PrintWriter err) {
+      Optional<GoBuildInfo> info;
+      try {
+        info = ElfBinary.read(s.shimBinary()).goBuildInfo();
+      } catch (IOException | RuntimeException e) {
+        info = Optional.empty();
+      }
+      if (info.isEmpty()) {
+        err.println("katadbg: " + s.shimBinary() + " has no Go build info; substitutePath left"
+            + " empty (give --from DIR)");
+        return Optional.empty();
+      }
+      String root = VsCodeLaunch.sourceRoot(info.get());
+      Optional<List<String>> sources;
+      try (Control c = Control.connect(s, Processes.linux())) {
+        sources = c.sourcesIfStopped("");
+      } catch (ControlException e) {
+        throw new CliException(ExitCode.FAILURE, e.getMessage());
+      }
+      if (sources.isEmpty()) {
+        err.println("katadbg: the shim is running and Delve lists its source files only while"
+            + " it is stopped; substitutePath left empty (give --from DIR, the directory of "
+            + root + " on the build machine)");
+        return Optional.empty();
+      }
+      Optional<String> found = VsCodeLaunch.buildPath(sources.get(), root)
+          .or(() -> VsCodeLaunch.gopathSrc(sources.get()));
+      if (found.isEmpty()) {
+        err.println("katadbg: no source file of " + root + " in the shim's debug info;"
+            + " substitutePath left empty (give --from DIR)");
+      }
+      return found;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package dev.katadbg.control;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** The real {@code dlv connect} terminal client: where it is and how to run it on a session. */
+public final class DlvTerminal {
+  private DlvTerminal() {}
+
+  /**
+   * The dlv to run: the configured {@code [debugger] path} if it names a file, else that name
+   * looked up in {@code pathVariable} (the same dlv the wrapper launches, so client and server
+   * speak the same version).
+   *
+   * @throws ControlException if no executable is found
+   */
+  public static Path locate(String configured, Optional<String> pathVariable) {
+    if (configured.contains("/")) {
+      Path p = Path.of(configured);
+      if (Files.isExecutable(p)) {
+        return p;
+      }
+      throw new ControlException("[debugger] path " + configured + " is not an executable file"
+          + " (install Delve 1.21+ or fix the path in the katadbg config)");
+    }
+    for (String dir : pathVariable.orElse("").split(":")) {
+      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, configured))) {
+        return Path.of(dir, configured);
+      }
+    }
+    throw new ControlException("'" + configured + "' is not on PATH (install Delve 1.21+ or set"
+        + " [debugger] path in the katadbg config)");
+  }
+
+  /** {@code dlv connect ADDRESS}: follow-exec is already on in the server, nothing to type. */
+  public static List<String> command(Path dlv, String listen) {
+    return List.of(dlv.toString(), "connect", listen);
+  }
+}

@@ -1,0 +1,351 @@
+package dev.katadbg.control;
+
+import static dev.katadbg.testenv.PrivateContainerd.uniqueId;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.katadbg.cli.Main;
+import dev.katadbg.testenv.CommandResult;
+import dev.katadbg.testenv.PrivateContainerd;
+import dev.katadbg.testenv.RunningCommand;
+import dev.katadbg.testenv.TestEnv;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Real clients against a wrapper session: the scripted commands (state, break, continue, stack),
+ * the real {@code dlv connect} terminal driven through tmux ({@code katadbg connect}), on a
+ * private containerd running the DWARF debug runc shim under Delve 1.24.
+ */
+class ClientsIT {
+  static final String RUNTIME = "io.containerd.katadbg.v2";
+  static final String START =
+      "github.com/containerd/containerd/runtime/v2/runc/task.(*service).Start";
+  static final String CREATE =
+      "github.com/containerd/containerd/runtime/v2/runc/task.(*service).Create";
+  static final Duration WAIT = Duration.ofSeconds(60);
+
+  static Path confDir;
+  static Path config;
+
+  @RegisterExtension
+  static PrivateContainerd containerd = PrivateContainerd.create()
+      .environment(Map.of("KATADBG_CONFIG", configPath().toString()));
+
+  static TestEnv env;
+
+  static Path configPath() {
+    if (confDir == null) {
+      try {
+        Files.createDirectories(Path.of("/run/katadbg-test"));
+        confDir = Files.createTempDirectory(Path.of("/run/katadbg-test"), "clients-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (IOException e) {
+        // Not root: TestEnv.require below skips (or fails in CI) with the reason.
+        confDir = Path.of(System.getProperty("java.io.tmpdir"), "katadbg-clients-it");
+      }
+      config = confDir.resolve("katadbg.toml");
+    }
+    return config;
+  }
+
+  @BeforeAll
+  static void linkWrapper() throws IOException {
+    env = TestEnv.require(TestEnv.Part.DLV, TestEnv.Part.DEBUG_SHIM, TestEnv.Part.CONTAINERD,
+        TestEnv.Part.CTR, TestEnv.Part.RUNC, TestEnv.Part.BUSYBOX);
+    Path wrapper = env.dist().resolve("bin/containerd-shim-katadbg-v2");
+    assertThat(wrapper).as("built launcher (mvn package)").isExecutable();
+    Files.createSymbolicLink(containerd.optBin().resolve("containerd-shim-katadbg-v2"), wrapper);
+  }
+
+  @AfterAll
+  static void removeConfDir() throws IOException {
+    if (confDir != null && Files.isDirectory(confDir)) {
+      try (var walk = Files.walk(confDir)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  /** Each test's own state dir, so "the newest live session" is the one it started. */
+  static void writeConfig(String stateName, Map<String, String> debugger) throws IOException {
+    Map<String, String> d = new HashMap<>(Map.of("path", q(env.dlv().toString())));
+    d.putAll(debugger);
+    StringBuilder b = new StringBuilder("[shim]\nbinary = " + q(env.debugShim().toString())
+        + "\n\n[debugger]\n");
+    d.forEach((k, v) -> b.append(k).append(" = ").append(v).append('\n'));
+    b.append("\n[state]\ndir = ").append(q(confDir.resolve(stateName).toString())).append('\n');
+    Files.writeString(config, b.toString());
+  }
+
+  static String q(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
+  static CommandResult katadbg(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err),
+        Map.of("KATADBG_CONFIG", config.toString()), args);
+    return new CommandResult(List.of(args), code, out.toString(), err.toString());
+  }
+
+  static CommandResult ok(String... args) {
+    CommandResult r = katadbg(args);
+    assertThat(r.exitCode()).as(r.describe()).isZero();
+    return r;
+  }
+
+  static JsonObject awaitSession(String id, String state) {
+    return await("session " + id + " in state " + state, () -> {
+      for (JsonElement e : JsonParser.parseString(ok("sessions", "--json").stdout())
+          .getAsJsonArray()) {
+        JsonObject s = e.getAsJsonObject();
+        if (s.get("id").getAsString().equals(id) && s.get("state").getAsString().equals(state)) {
+          return Optional.of(s);
+        }
+      }
+      return Optional.empty();
+    });
+  }
+
+  static <T> T await(String what, Supplier<Optional<T>> probe) {
+    Instant deadline = Instant.now().plus(WAIT);
+    while (Instant.now().isBefore(deadline)) {
+      Optional<T> v = probe.get();
+      if (v.isPresent()) {
+        return v.get();
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for " + what);
+      }
+    }
+    throw new AssertionError("timed out waiting for " + what + "; containerd log:\n"
+        + containerd.logTail(20));
+  }
+
+  /** Polls {@code katadbg state --json} until the target stops; records every answer seen. */
+  static JsonObject awaitStop(String id, List<String> seen) {
+    return await("session " + id + " to stop", () -> {
+      CommandResult r = ok("state", id, "--json");
+      JsonObject s = JsonParser.parseString(r.stdout()).getAsJsonObject();
+      seen.add(s.get("state").getAsString() + (s.has("note") ? " " + s.get("note") : ""));
+      return Optional.of(s).filter(o -> o.get("state").getAsString().equals("stopped"));
+    });
+  }
+
+  static CommandResult finish(RunningCommand run) throws InterruptedException {
+    return run.tryWait(WAIT).orElseThrow(() -> new AssertionError("ctr did not finish: "
+        + run.command() + "\nstdout: " + run.stdoutSoFar() + "\nstderr: " + run.stderrSoFar()));
+  }
+
+  // (c) the scripted commands, from the first instruction to the container's end and a dead
+  // debugger.
+  @Test
+  void scriptedCommandsDriveASessionToStartAndReportADeadSession() throws Exception {
+    writeConfig("scripted", Map.of("wait_for_client", "true"));
+    String id = uniqueId("scr");
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/echo", "driven by katadbg continue");
+    JsonObject session = awaitSession(id, "waiting");
+
+    // Halted before its first instruction: stopped, at no breakpoint.
+    JsonObject first = JsonParser.parseString(ok("state", id, "--json").stdout())
+        .getAsJsonObject();
+    assertThat(first.get("state").getAsString()).isEqualTo("stopped");
+    assertThat(first.get("why").getAsString()).isEqualTo("halted");
+    assertThat(first.has("breakpoint")).isFalse();
+    assertThat(first.get("pid").getAsInt()).isEqualTo(session.get("startPid").getAsInt());
+    assertThat(ok("state", id).stdout()).startsWith("pid " + session.get("startPid")
+        + " halted at ");
+
+    // An IDE attach configuration, with the build path read from Delve at this stop.
+    JsonObject vscode = JsonParser.parseString(ok("ide", "vscode", id, "--source",
+        "/home/me/go/src").stdout()).getAsJsonObject();
+    assertThat(vscode.get("request").getAsString()).isEqualTo("attach");
+    assertThat(vscode.get("mode").getAsString()).isEqualTo("remote");
+    assertThat(vscode.get("debugAdapter").getAsString()).isEqualTo("dlv-dap");
+    assertThat(vscode.get("host").getAsString() + ":" + vscode.get("port").getAsInt())
+        .isEqualTo(session.get("listen").getAsString());
+    JsonObject subst = vscode.getAsJsonArray("substitutePath").get(0).getAsJsonObject();
+    assertThat(subst.get("from").getAsString()).isEqualTo("/usr/share/gocode/src");
+    assertThat(subst.get("to").getAsString()).isEqualTo("/home/me/go/src");
+    Path ws = confDir.resolve("ws-" + id);
+    Files.createDirectories(ws.resolve(".vscode"));
+    Files.writeString(ws.resolve(".vscode/launch.json"),
+        "{\"version\": \"0.2.0\", \"configurations\": [{\"name\": \"mine\"}]}");
+    ok("ide", "vscode", id, "--write", ws.toString());
+    assertThat(JsonParser.parseString(Files.readString(ws.resolve(".vscode/launch.json")))
+        .getAsJsonObject().getAsJsonArray("configurations")).hasSize(2);
+
+    CommandResult bad = katadbg("break", id, "github.com/containerd/no/such.Func");
+    assertThat(bad.exitCode()).as(bad.describe()).isEqualTo(1);
+    assertThat(bad.stderr()).contains("cannot resolve 'github.com/containerd/no/such.Func'");
+
+    // SESSION left out: the only live session.
+    CommandResult set = ok("break", START);
+    assertThat(set.stdout()).matches("breakpoint \\d+ set at \\Q" + START
+        + "\\E\\(\\) /\\S+/service\\.go:\\d+\\n");
+
+    assertThat(ok("continue", id).stdout()).isEqualTo("continued\n");
+    List<String> seen = new ArrayList<>();
+    JsonObject exit = awaitStop(id, seen);
+    // katadbg's own stop: the start process at its exit, until Delve has the daemon.
+    assertThat(exit.get("why").getAsString()).as(exit + " after " + seen)
+        .isEqualTo("katadbgStartExit");
+    assertThat(exit.get("function").getAsString()).isEqualTo("runtime.exit");
+    assertThat(exit.get("pid").getAsInt()).isEqualTo(session.get("startPid").getAsInt());
+    assertThat(ok("state", id).stdout()).contains("stopped at katadbgStartExit: runtime.exit()")
+        .contains("continue to run the daemon");
+    assertThat(ok("continue", id).stdout()).isEqualTo("continued\n");
+    JsonObject atStart = awaitStop(id, seen);
+    assertThat(atStart.get("function").getAsString()).isEqualTo(START);
+    int shimPid = awaitSession(id, "running").get("shimPid").getAsInt();
+    assertThat(atStart.get("pid").getAsInt()).isEqualTo(shimPid);
+    assertThat(atStart.get("file").getAsString()).endsWith("/service.go");
+    assertThat(atStart.get("why").getAsString()).startsWith("breakpoint ");
+    System.out.println("states seen while polling: " + seen);
+
+    CommandResult stack = ok("stack", id, "--depth", "3");
+    assertThat(stack.stdout()).startsWith("goroutine " + atStart.get("goroutine") + ":\n")
+        .contains("  0  " + START + "()\n");
+    JsonElement stackJson = JsonParser.parseString(ok("stack", id, "--json").stdout());
+    assertThat(stackJson.getAsJsonArray().get(0).getAsJsonObject().getAsJsonArray("frames")
+        .get(0).getAsJsonObject().get("function").getAsString()).isEqualTo(START);
+    CommandResult all = ok("stack", id, "--all", "--depth", "1");
+    assertThat(all.stdout().split("goroutine ").length).isGreaterThan(3);
+
+    // echo is quick: the shim may end before the continue has answered; both are success.
+    assertThat(ok("continue", id).stdout()).matches("continued(; process "
+        + shimPid + " exited with status 0)?\n");
+    CommandResult done = finish(run);
+    assertThat(done.exitCode()).as(done.describe()).isZero();
+    assertThat(done.stdout()).isEqualTo("driven by katadbg continue\n");
+
+    // The shim has exited; the wrapper's reaper ends Delve within a second or two. Until then
+    // state may say "exited" or find no debugger answering (exit 1); then the session is gone.
+    List<String> ending = new ArrayList<>();
+    await("the session to be reported gone", () -> {
+      CommandResult r = katadbg("state", id);
+      ending.add(r.exitCode() + " " + (r.stdout() + r.stderr()).strip());
+      assertThat(r.exitCode()).as(r.describe()).isIn(0, 1, 3);
+      if (r.exitCode() == 0) {
+        assertThat(r.stdout()).matches("pid " + shimPid + " exited( with status 0)?\\n");
+      }
+      return Optional.of(r).filter(x -> x.exitCode() == 3);
+    });
+    System.out.println("state while the session ended: " + ending);
+    for (String[] cmd : new String[][] {{"state", id}, {"continue", id}, {"break", id, START},
+        {"stack", id}}) {
+      CommandResult r = katadbg(cmd);
+      assertThat(r.exitCode()).as(r.describe()).isEqualTo(3);
+      assertThat(r.stderr()).contains("session default/" + id + " is gone")
+          .contains("its debugger no longer runs");
+    }
+    CommandResult none = katadbg("state");
+    assertThat(none.exitCode()).as(none.describe()).isEqualTo(3);
+    assertThat(none.stderr()).contains("no live session");
+  }
+
+  static CommandResult tmux(Path socket, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("tmux", "-S", socket.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+    }
+    return new CommandResult(cmd, p.exitValue(), out, "");
+  }
+
+  static String screen(Path socket) {
+    try {
+      return tmux(socket, "capture-pane", "-p", "-J", "-t", "dbg", "-S", "-500").stdout();
+    } catch (Exception e) {
+      throw new AssertionError("tmux capture-pane: " + e, e);
+    }
+  }
+
+  static String sh(String s) {
+    return "'" + s.replace("'", "'\\''") + "'";
+  }
+
+  // (a), in part: katadbg connect runs the real dlv terminal in a tmux pane; typed keys set a
+  // breakpoint on Start and run the start process to katadbg's stop at its exit; quit -c lets
+  // the container run.
+  @Test
+  void katadbgConnectRunsTheDlvTerminalWithFollowExecOnAndQuitContinues() throws Exception {
+    writeConfig("terminal", Map.of("wait_for_client", "true"));
+    String id = uniqueId("tty");
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/echo", "continued from the dlv terminal");
+    awaitSession(id, "waiting");
+    Path socket = confDir.resolve("tmux-" + id);
+    String line = "env KATADBG_CONFIG=" + sh(config.toString()) + " "
+        + sh(env.dist().resolve("bin/katadbg").toString()) + " connect " + id
+        + "; echo KATADBG-EXIT=$?; sleep 60";
+    CommandResult started = tmux(socket, "new-session", "-d", "-s", "dbg", "-x", "250", "-y",
+        "50", line);
+    assertThat(started.exitCode()).as(started.describe()).isZero();
+    try {
+      await("the dlv prompt", () -> Optional.of(screen(socket)).filter(s -> s.contains("(dlv)")));
+      assertThat(screen(socket)).contains("katadbg: connecting to default/" + id);
+      tmux(socket, "send-keys", "-t", "dbg", "break " + START, "Enter");
+      await("the breakpoint", () -> Optional.of(screen(socket))
+          .filter(s -> s.contains("set at") && s.contains("(*service).Start()")));
+      // The first continue ends at katadbg's own stop of the start process at its exit.
+      tmux(socket, "send-keys", "-t", "dbg", "continue", "Enter");
+      await("the stop at katadbgStartExit", () -> Optional.of(screen(socket))
+          .filter(s -> s.contains("[katadbgStartExit] runtime.exit()")));
+      // NOT the stop at Start: with Delve 1.24 the terminal's next continue answers "Process N
+      // has exited" (the start process) and, in this setup, Delve then loses the daemon, which
+      // runs past Start (seen 3 times of 3). The scripted test reaches Start in the daemon.
+      System.out.println("dlv terminal screen:\n" + screen(socket));
+      // Without breakpoints quit -c asks nothing: it continues the shim and leaves.
+      tmux(socket, "send-keys", "-t", "dbg", "clearall", "Enter");
+      await("the breakpoint cleared", () -> Optional.of(screen(socket))
+          .filter(s -> s.contains("Breakpoint 2 cleared")));
+      tmux(socket, "send-keys", "-t", "dbg", "quit -c", "Enter");
+      await("dlv and katadbg connect to exit", () -> Optional.of(screen(socket))
+          .filter(s -> s.contains("KATADBG-EXIT=")));
+      assertThat(screen(socket)).contains("KATADBG-EXIT=0");
+      CommandResult done = finish(run);
+      assertThat(done.exitCode()).as(done.describe()).isZero();
+      assertThat(done.stdout()).isEqualTo("continued from the dlv terminal\n");
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\nscreen:\n" + screen(socket), e);
+    } finally {
+      tmux(socket, "kill-server");
+    }
+    // Gone: a clear message and "not found".
+    // (state never blocks; connect on a live session would run dlv on this JVM's stdin)
+    await("the session to end", () -> Optional.of(katadbg("state", id))
+        .filter(r -> r.exitCode() == 3));
+    CommandResult gone = katadbg("connect", id);
+    assertThat(gone.exitCode()).as(gone.describe()).isEqualTo(3);
+    assertThat(gone.stderr()).contains("session default/" + id + " is gone");
+  }
+}
