@@ -15,6 +15,7 @@ import dev.katadbg.proc.Processes;
 import dev.katadbg.testenv.CommandResult;
 import dev.katadbg.testenv.PrivateContainerd;
 import dev.katadbg.testenv.RunningCommand;
+import dev.katadbg.testenv.TestDirs;
 import dev.katadbg.testenv.TestEnv;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -26,7 +27,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -66,9 +66,7 @@ class AttachIT {
     Path shim = containerd.optBin().resolve("containerd-shim-runcdbg-v2");
     Files.copy(env.debugShim(), shim, StandardCopyOption.REPLACE_EXISTING);
     Files.setPosixFilePermissions(shim, PosixFilePermissions.fromString("rwxr-xr-x"));
-    Files.createDirectories(Path.of("/run/katadbg-test"));
-    confDir = Files.createTempDirectory(Path.of("/run/katadbg-test"), "attach-",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    confDir = TestDirs.create("attach");
     writeConfig("katadbg.toml", env.dlv().toString());
   }
 
@@ -87,12 +85,8 @@ class AttachIT {
   }
 
   @AfterAll
-  static void removeConfDir() throws IOException {
-    if (confDir != null && Files.isDirectory(confDir)) {
-      try (var walk = Files.walk(confDir)) {
-        walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      }
-    }
+  static void removeConfDir() {
+    TestDirs.delete(confDir);
   }
 
   static CommandResult katadbg(String... args) {

@@ -10,6 +10,7 @@ import dev.katadbg.cli.Main;
 import dev.katadbg.testenv.CommandResult;
 import dev.katadbg.testenv.PrivateContainerd;
 import dev.katadbg.testenv.RunningCommand;
+import dev.katadbg.testenv.TestDirs;
 import dev.katadbg.testenv.TestEnv;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -17,7 +18,6 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,14 +56,7 @@ class ClientsIT {
 
   static Path configPath() {
     if (confDir == null) {
-      try {
-        Files.createDirectories(Path.of("/run/katadbg-test"));
-        confDir = Files.createTempDirectory(Path.of("/run/katadbg-test"), "clients-",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      } catch (IOException e) {
-        // Not root: TestEnv.require below skips (or fails in CI) with the reason.
-        confDir = Path.of(System.getProperty("java.io.tmpdir"), "katadbg-clients-it");
-      }
+      confDir = TestDirs.createOrPlaceholder("clients");
       config = confDir.resolve("katadbg.toml");
     }
     return config;
@@ -79,12 +72,8 @@ class ClientsIT {
   }
 
   @AfterAll
-  static void removeConfDir() throws IOException {
-    if (confDir != null && Files.isDirectory(confDir)) {
-      try (var walk = Files.walk(confDir)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+  static void removeConfDir() {
+    TestDirs.delete(confDir);
   }
 
   /** Each test's own state dir, so "the newest live session" is the one it started. */

@@ -26,6 +26,7 @@ import dev.katadbg.testenv.CommandResult;
 import dev.katadbg.testenv.CriClient;
 import dev.katadbg.testenv.PauseImage;
 import dev.katadbg.testenv.PrivateContainerd;
+import dev.katadbg.testenv.TestDirs;
 import dev.katadbg.testenv.TestEnv;
 import dev.katadbg.testsupport.Deps;
 import io.grpc.Status;
@@ -35,7 +36,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -73,13 +73,7 @@ class CriSandboxIT {
 
   static Path katadbgConfigPath() {
     if (confDir == null) {
-      try {
-        Files.createDirectories(Path.of("/run/katadbg-test"));
-        confDir = Files.createTempDirectory(Path.of("/run/katadbg-test"), "cri-",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      } catch (IOException e) {
-        confDir = Path.of(System.getProperty("java.io.tmpdir"), "katadbg-cri-it");
-      }
+      confDir = TestDirs.createOrPlaceholder("cri");
       katadbgConfig = confDir.resolve("katadbg.toml");
     }
     return katadbgConfig;
@@ -118,12 +112,8 @@ class CriSandboxIT {
   }
 
   @AfterAll
-  static void removeConfDir() throws IOException {
-    if (confDir != null && Files.isDirectory(confDir)) {
-      try (var walk = Files.walk(confDir)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+  static void removeConfDir() {
+    TestDirs.delete(confDir);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.katadbg.cli.Main;
 import dev.katadbg.testenv.CommandResult;
 import dev.katadbg.testenv.PrivateContainerd;
+import dev.katadbg.testenv.TestDirs;
 import dev.katadbg.testenv.TestEnv;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -13,7 +14,6 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,13 +45,7 @@ class InstallContainerdIT {
 
   static Path katadbgConfigPath() {
     if (confDir == null) {
-      try {
-        Files.createDirectories(Path.of("/run/katadbg-test"));
-        confDir = Files.createTempDirectory(Path.of("/run/katadbg-test"), "install-",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      } catch (IOException e) {
-        confDir = Path.of(System.getProperty("java.io.tmpdir"), "katadbg-install-it");
-      }
+      confDir = TestDirs.createOrPlaceholder("install");
       katadbgConfig = confDir.resolve("katadbg.toml");
     }
     return katadbgConfig;
@@ -67,12 +61,8 @@ class InstallContainerdIT {
   }
 
   @AfterAll
-  static void removeConfDir() throws IOException {
-    if (confDir != null && Files.isDirectory(confDir)) {
-      try (var walk = Files.walk(confDir)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+  static void removeConfDir() {
+    TestDirs.delete(confDir);
   }
 
   @Test

@@ -10,6 +10,7 @@ import dev.katadbg.cli.Main;
 import dev.katadbg.delve.DebuggerState;
 import dev.katadbg.delve.DelveAddress;
 import dev.katadbg.delve.DelveClient;
+import dev.katadbg.testenv.TestDirs;
 import dev.katadbg.testenv.TestEnv;
 import java.io.File;
 import java.io.IOException;
@@ -18,7 +19,6 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,9 +50,7 @@ class RunIT {
   static void setUp() throws IOException {
     env = TestEnv.require(TestEnv.Part.DEBUG_SHIM, TestEnv.Part.DLV, TestEnv.Part.RUNC,
         TestEnv.Part.BUSYBOX);
-    Files.createDirectories(Path.of("/run/katadbg-test"));
-    base = Files.createTempDirectory(Path.of("/run/katadbg-test"), "run-",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    base = TestDirs.create("run");
     rootfs = base.resolve("rootfs");
     Path bin = Files.createDirectories(rootfs.resolve("bin"));
     Files.copy(env.busybox(), bin.resolve("busybox"));

@@ -16,6 +16,7 @@ import dev.katadbg.proc.Processes;
 import dev.katadbg.testenv.CommandResult;
 import dev.katadbg.testenv.PrivateContainerd;
 import dev.katadbg.testenv.RunningCommand;
+import dev.katadbg.testenv.TestDirs;
 import dev.katadbg.testenv.TestEnv;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,7 +26,6 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,14 +62,7 @@ class WrapperIT {
 
   static Path configPath() {
     if (confDir == null) {
-      try {
-        Files.createDirectories(Path.of("/run/katadbg-test"));
-        confDir = Files.createTempDirectory(Path.of("/run/katadbg-test"), "wrapper-",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      } catch (IOException e) {
-        // Not root: TestEnv.require below skips (or fails in CI) with the reason.
-        confDir = Path.of(System.getProperty("java.io.tmpdir"), "katadbg-wrapper-it");
-      }
+      confDir = TestDirs.createOrPlaceholder("wrapper");
       config = confDir.resolve("katadbg.toml");
     }
     return config;
@@ -85,12 +78,8 @@ class WrapperIT {
   }
 
   @AfterAll
-  static void removeConfDir() throws IOException {
-    if (confDir != null && Files.isDirectory(confDir)) {
-      try (var walk = Files.walk(confDir)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+  static void removeConfDir() {
+    TestDirs.delete(confDir);
   }
 
   @BeforeEach
