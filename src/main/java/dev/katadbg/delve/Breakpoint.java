@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param line the resolved line, 0 while pending
  * @param functionName the function containing the location, empty while pending
  * @param addrs resolved code addresses, empty while pending
+ * @param addrPids the process of each address (Delve 1.21+; empty from older versions)
  * @param totalHitCount hits over all goroutines
  */
 public record Breakpoint(
@@ -22,6 +23,7 @@ public record Breakpoint(
     int line,
     String functionName,
     List<Long> addrs,
+    List<Integer> addrPids,
     int totalHitCount) {
 
   public Breakpoint {
@@ -29,6 +31,7 @@ public record Breakpoint(
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(functionName, "functionName");
     addrs = List.copyOf(addrs);
+    addrPids = List.copyOf(addrPids);
   }
 
   /**

@@ -81,6 +81,7 @@ final class Wire {
       @SerializedName("id") Integer id,
       @SerializedName("name") String name,
       @SerializedName("addrs") List<Long> addrs,
+      @SerializedName("addrpid") List<Integer> addrPids,
       @SerializedName("file") String file,
       @SerializedName("line") Integer line,
       @SerializedName("functionName") String functionName,

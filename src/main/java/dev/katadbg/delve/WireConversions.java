@@ -34,6 +34,7 @@ final class WireConversions {
         orZero(bp.line()),
         orEmpty(bp.functionName()),
         bp.addrs() == null ? List.of() : bp.addrs(),
+        bp.addrPids() == null ? List.of() : bp.addrPids(),
         orZero(bp.totalHitCount()));
   }
 

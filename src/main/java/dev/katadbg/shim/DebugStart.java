@@ -12,6 +12,7 @@ import dev.katadbg.delve.DelveLauncher;
 import dev.katadbg.delve.DelveProcess;
 import dev.katadbg.delve.LaunchSpec;
 import dev.katadbg.delve.DelveVersion;
+import dev.katadbg.delve.Target;
 import dev.katadbg.elf.ElfBinary;
 import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session;
@@ -26,9 +27,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -113,9 +116,11 @@ final class DebugStart {
       String regex = dbg.followExecRegex().orElse(FollowExecRegex.forDaemonOf(realShim));
       client.followExec(true, regex);
       log.info("follow-exec on, regex " + regex);
+      Set<Integer> configuredIds = new HashSet<>();
       for (String location : dbg.breakpoints()) {
         try {
           Breakpoint bp = client.createBreakpoint(location);
+          configuredIds.add(bp.id());
           if (bp.pending()) {
             client.clearBreakpoint(bp.id());
             throw new SetupException("breakpoint '" + location + "' from [debugger] breakpoints"
@@ -136,7 +141,7 @@ final class DebugStart {
         session = session.withState(SessionState.WAITING, Optional.empty());
         registry.save(session);
         log.info("waiting for a client: dlv connect " + listen);
-        watchStartExit(client, exit, startRef, log);
+        watchStartExit(client, exit, startRef, configuredIds, log);
       } else {
         runPastStartExit(client, exit, startRef, log);
       }
@@ -232,41 +237,70 @@ final class DebugStart {
   }
 
   /**
-   * With {@code wait_for_client} the user continues: when the start process stops at its exit,
-   * the breakpoint is cleared and the stop left to the user, whose next continue lets it exit
-   * once Delve holds the daemon (see {@link #runPastStartExit}).
+   * With {@code wait_for_client} the user drives the start process; this watcher, on its own
+   * connection, does what the user cannot see to do. Breakpoints typed in Delve's terminal before
+   * the daemon exists are bound by address to the start process (see {@link
+   * DelveClient#recreateByLine}), so each one is re-created by line as soon as it is seen, which
+   * makes Delve set it in the daemon too. When the start process stops at its exit, its reply is
+   * written and Delve holds the daemon: the exit breakpoint is cleared there and the watch ends.
+   * While the shim runs, the watcher waits for the next stop with a request queued in Delve ahead
+   * of whatever the user sends after seeing that stop.
    */
   private static void watchStartExit(DelveClient client, Breakpoint exit,
-      Optional<ProcessRef> startRef, SessionLog log) {
+      Optional<ProcessRef> startRef, Set<Integer> configured, SessionLog log) {
     int startPid = startRef.map(ProcessRef::pid).orElse(-1);
     Thread t = new Thread(() -> {
+      Set<Integer> followed = new HashSet<>(configured);
+      followed.add(exit.id());
       try {
         while (true) {
           DebuggerState s = client.state(true);
+          s = s.running() ? client.awaitStop() : client.state(false);
           if (s.exited()) {
             return;
           }
-          if (!s.running()) {
-            // A non-blocking State leaves out where the thread stopped; ask again in full.
-            s = client.state(false);
-          }
-          boolean atExit = !s.running() && s.pid() == startPid && s.currentThread()
+          followUserBreakpoints(client, followed, log);
+          boolean atExit = s.pid() == startPid && s.currentThread()
               .filter(th -> th.breakpointId().isPresent()
                   && th.breakpointId().getAsInt() == exit.id()).isPresent();
           if (atExit) {
+            List<Integer> targets = client.targets().stream().map(Target::pid).toList();
             client.clearBreakpoint(exit.id());
             log.info("start process " + startPid + " stopped at runtime.exit: its reply is"
-                + " written; the next continue runs the daemon");
+                + " written; Delve's targets " + targets + "; the next continue runs the daemon");
             return;
           }
           Thread.sleep(20);
         }
-      } catch (InterruptedException | RuntimeException e) {
-        // The connection closed: the start is over or failed, which awaitReply reports.
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (RuntimeException e) {
+        // Usually the connection closing as the wrapper exits; a failed start is reported by
+        // awaitReply.
+        log.info("start watch ended: " + e.getMessage());
       }
     }, "start-exit-watch");
     t.setDaemon(true);
     t.start();
+  }
+
+  private static void followUserBreakpoints(DelveClient client, Set<Integer> followed,
+      SessionLog log) {
+    for (Breakpoint bp : client.breakpoints()) {
+      if (bp.id() <= 0 || followed.contains(bp.id()) || bp.pending()) {
+        continue;
+      }
+      followed.add(bp.id());
+      try {
+        Breakpoint again = client.recreateByLine(bp.id());
+        log.info("breakpoint " + bp.id() + " (" + bp.file() + ":" + bp.line()
+            + ") re-created by line so that it reaches the daemon: addresses " + bp.addrs()
+            + " -> " + again.addrs());
+      } catch (DelveException e) {
+        log.warn("breakpoint " + bp.id() + " set before the daemon exists may not reach it: "
+            + e.getMessage());
+      }
+    }
   }
 
   private byte[] awaitReply(CompletableFuture<byte[]> reply, DelveProcess delve)

@@ -270,6 +270,20 @@ class ClientsIT {
     return new CommandResult(cmd, p.exitValue(), out, "");
   }
 
+  /** Runs a command with the given stdin; its stderr goes with its stdout. */
+  static CommandResult withInput(String stdin, String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    try (var in = p.getOutputStream()) {
+      in.write(stdin.getBytes(StandardCharsets.UTF_8));
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError(List.of(cmd) + " did not finish; output:\n" + out);
+    }
+    return new CommandResult(List.of(cmd), p.exitValue(), out, "");
+  }
+
   static String screen(Path socket) {
     try {
       return tmux(socket, "capture-pane", "-p", "-J", "-t", "dbg", "-S", "-500").stdout();
@@ -282,16 +296,20 @@ class ClientsIT {
     return "'" + s.replace("'", "'\\''") + "'";
   }
 
-  // (a), in part: katadbg connect runs the real dlv terminal in a tmux pane; typed keys set a
-  // breakpoint on Start and run the start process to katadbg's stop at its exit; quit -c lets
-  // the container run.
+  // (a) and item 4: katadbg connect runs the real dlv terminal in a tmux pane (wait_for_client);
+  // a breakpoint typed on Start before the daemon exists stops the daemon there; the scripted
+  // state and a second dlv client work at the same time, and the second one leaving ends
+  // nothing; quit -c lets the container run.
   @Test
-  void katadbgConnectRunsTheDlvTerminalWithFollowExecOnAndQuitContinues() throws Exception {
+  void dlvTerminalStopsTheDaemonAtATypedBreakpointAlongsideOtherClients() throws Exception {
     writeConfig("terminal", Map.of("wait_for_client", "true"));
     String id = uniqueId("tty");
     RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
         containerd.rootfs().toString(), id, "/bin/echo", "continued from the dlv terminal");
-    awaitSession(id, "waiting");
+    JsonObject waiting = awaitSession(id, "waiting");
+    String listen = waiting.get("listen").getAsString();
+    int startPid = JsonParser.parseString(ok("state", id, "--json").stdout()).getAsJsonObject()
+        .get("pid").getAsInt();
     Path socket = confDir.resolve("tmux-" + id);
     String line = "env KATADBG_CONFIG=" + sh(config.toString()) + " "
         + sh(env.dist().resolve("bin/katadbg").toString()) + " connect " + id
@@ -309,10 +327,32 @@ class ClientsIT {
       tmux(socket, "send-keys", "-t", "dbg", "continue", "Enter");
       await("the stop at katadbgStartExit", () -> Optional.of(screen(socket))
           .filter(s -> s.contains("[katadbgStartExit] runtime.exit()")));
-      // NOT the stop at Start: with Delve 1.24 the terminal's next continue answers "Process N
-      // has exited" (the start process) and, in this setup, Delve then loses the daemon, which
-      // runs past Start (seen 3 times of 3). The scripted test reaches Start in the daemon.
-      System.out.println("dlv terminal screen:\n" + screen(socket));
+      // The next continue reaches Start in the DAEMON: the breakpoint typed before the daemon
+      // existed was bound by Delve to the start process, and katadbg re-created it by line.
+      tmux(socket, "send-keys", "-t", "dbg", "continue", "Enter");
+      await("the stop at Start in the daemon", () -> Optional.of(screen(socket))
+          .filter(s -> s.contains("[Breakpoint 2] " + START + "()")));
+      assertThat(screen(socket)).contains("Switch target process from");
+      tmux(socket, "send-keys", "-t", "dbg", "print r.ID", "Enter");
+      await("the request's id", () -> Optional.of(screen(socket))
+          .filter(s -> s.contains("\"" + id + "\"")));
+
+      // Other clients at the same time: the scripted state, and a second dlv terminal that
+      // prints the request and leaves without killing Delve or continuing the shim.
+      JsonObject stopped = JsonParser.parseString(ok("state", id, "--json").stdout())
+          .getAsJsonObject();
+      assertThat(stopped.get("state").getAsString()).isEqualTo("stopped");
+      assertThat(stopped.get("function").getAsString()).isEqualTo(START);
+      assertThat(stopped.get("pid").getAsInt()).isNotEqualTo(startPid);
+      CommandResult second = withInput("print r.ID\nquit\nn\n", env.dlv().toString(),
+          "connect", listen);
+      assertThat(second.stdout()).contains("\"" + id + "\"");
+      assertThat(katadbg("state", id).stdout()).as("still stopped after a client left")
+          .contains("stopped at breakpoint 2");
+      tmux(socket, "send-keys", "-t", "dbg", "print r.Bundle", "Enter");
+      await("the first terminal still answering", () -> Optional.of(screen(socket))
+          .filter(s -> s.contains(id + "\"") && s.contains("/" + id)));
+
       // Without breakpoints quit -c asks nothing: it continues the shim and leaves.
       tmux(socket, "send-keys", "-t", "dbg", "clearall", "Enter");
       await("the breakpoint cleared", () -> Optional.of(screen(socket))
