@@ -270,6 +270,64 @@ class ClientsIT {
     return new CommandResult(cmd, p.exitValue(), out, "");
   }
 
+  // Item 4: a client that halts the running daemon (Ctrl-C in the dlv terminal) and leaves
+  // without continuing leaves the session halted, and the next client is told where.
+  @Test
+  void aShimHaltedByOneClientIsReportedHaltedToTheNext() throws Exception {
+    writeConfig("halted", Map.of("wait_for_client", "false", "breakpoints", "[" + q(CREATE)
+        + "]"));
+    String id = uniqueId("halt");
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/sleep", "120");
+    awaitSession(id, "running");
+    assertThat(awaitStop(id, new ArrayList<>()).get("function").getAsString()).isEqualTo(CREATE);
+    assertThat(ok("continue", id).stdout()).isEqualTo("continued\n");
+    await("the container running", () -> Optional.of(containerd.ctr("task", "ls").stdout())
+        .filter(out -> out.lines().anyMatch(l -> l.startsWith(id) && l.contains("RUNNING"))));
+
+    Path socket = confDir.resolve("tmux-" + id);
+    String line = "env KATADBG_CONFIG=" + sh(config.toString()) + " "
+        + sh(env.dist().resolve("bin/katadbg").toString()) + " connect " + id
+        + "; echo KATADBG-EXIT=$?; sleep 60";
+    CommandResult started = tmux(socket, "new-session", "-d", "-s", "dbg", "-x", "250", "-y",
+        "50", line);
+    assertThat(started.exitCode()).as(started.describe()).isZero();
+    try {
+      await("the dlv prompt", () -> Optional.of(screen(socket)).filter(s -> s.contains("(dlv)")));
+      // The terminal's own continue, interrupted: Delve halts the daemon (it has stopped once).
+      tmux(socket, "send-keys", "-t", "dbg", "continue", "Enter");
+      Thread.sleep(500);
+      tmux(socket, "send-keys", "-t", "dbg", "C-c");
+      await("the pause-or-quit question", () -> Optional.of(screen(socket))
+          .filter(s -> s.contains("[p]ause the target")));
+      tmux(socket, "send-keys", "-t", "dbg", "p", "Enter");
+      await("the prompt after the halt", () -> Optional.of(screen(socket))
+          .filter(s -> s.substring(s.indexOf("[p]ause the target")).contains("(dlv)")));
+      tmux(socket, "send-keys", "-t", "dbg", "quit", "Enter");
+      await("the kill question", () -> Optional.of(screen(socket))
+          .filter(s -> s.contains("kill the headless instance?")));
+      tmux(socket, "send-keys", "-t", "dbg", "n", "Enter");
+      await("dlv and katadbg connect to exit", () -> Optional.of(screen(socket))
+          .filter(s -> s.contains("KATADBG-EXIT=")));
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\nscreen:\n" + screen(socket), e);
+    } finally {
+      tmux(socket, "kill-server");
+    }
+    CommandResult halted = ok("state", id);
+    assertThat(halted.stdout()).as(halted.describe()).contains(" halted at ");
+    JsonObject json = JsonParser.parseString(ok("state", id, "--json").stdout())
+        .getAsJsonObject();
+    assertThat(json.get("why").getAsString()).isEqualTo("halted");
+    assertThat(json.get("pid").getAsInt()).isEqualTo(awaitSession(id, "running")
+        .get("shimPid").getAsInt());
+
+    assertThat(ok("continue", id).stdout()).isEqualTo("continued\n");
+    containerd.ctr("task", "kill", "-s", "KILL", id);
+    CommandResult done = finish(run);
+    assertThat(done.exitCode()).as(done.describe()).isEqualTo(137);
+  }
+
   /** Runs a command with the given stdin; its stderr goes with its stdout. */
   static CommandResult withInput(String stdin, String... cmd) throws Exception {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
