@@ -6,22 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.katadbg.cli.Main;
 import dev.katadbg.testenv.CommandResult;
 import dev.katadbg.testenv.PrivateContainerd;
 import dev.katadbg.testenv.RunningCommand;
-import dev.katadbg.testenv.TestDirs;
 import dev.katadbg.testenv.TestEnv;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.katadbg.testenv.WrapperFixture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,102 +31,44 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * private containerd running the DWARF debug runc shim under Delve 1.24.
  */
 class ClientsIT {
-  static final String RUNTIME = "io.containerd.katadbg.v2";
+  static final String RUNTIME = WrapperFixture.RUNTIME;
   static final String START =
       "github.com/containerd/containerd/runtime/v2/runc/task.(*service).Start";
   static final String CREATE =
       "github.com/containerd/containerd/runtime/v2/runc/task.(*service).Create";
-  static final Duration WAIT = Duration.ofSeconds(60);
 
-  static Path confDir;
-  static Path config;
+  static final WrapperFixture fx = WrapperFixture.create("clients");
 
   @RegisterExtension
   static PrivateContainerd containerd = PrivateContainerd.create()
-      .environment(Map.of("KATADBG_CONFIG", configPath().toString()));
+      .environment(Map.of("KATADBG_CONFIG", fx.config().toString()));
 
   static TestEnv env;
-
-  static Path configPath() {
-    if (confDir == null) {
-      confDir = TestDirs.createOrPlaceholder("clients");
-      config = confDir.resolve("katadbg.toml");
-    }
-    return config;
-  }
+  static Path confDir;
+  static Path config;
 
   @BeforeAll
-  static void linkWrapper() throws IOException {
-    env = TestEnv.require(TestEnv.Part.DLV, TestEnv.Part.DEBUG_SHIM, TestEnv.Part.CONTAINERD,
-        TestEnv.Part.CTR, TestEnv.Part.RUNC, TestEnv.Part.BUSYBOX);
-    Path wrapper = env.dist().resolve("bin/containerd-shim-katadbg-v2");
-    assertThat(wrapper).as("built launcher (mvn package)").isExecutable();
-    Files.createSymbolicLink(containerd.optBin().resolve("containerd-shim-katadbg-v2"), wrapper);
+  static void linkWrapper() {
+    env = fx.linkWrapper(containerd).env();
+    confDir = fx.dir();
+    config = fx.config();
   }
 
   @AfterAll
   static void removeConfDir() {
-    TestDirs.delete(confDir);
-  }
-
-  /** Each test's own state dir, so "the newest live session" is the one it started. */
-  static void writeConfig(String stateName, Map<String, String> debugger) throws IOException {
-    Map<String, String> d = new HashMap<>(Map.of("path", q(env.dlv().toString())));
-    d.putAll(debugger);
-    StringBuilder b = new StringBuilder("[shim]\nbinary = " + q(env.debugShim().toString())
-        + "\n\n[debugger]\n");
-    d.forEach((k, v) -> b.append(k).append(" = ").append(v).append('\n'));
-    b.append("\n[state]\ndir = ").append(q(confDir.resolve(stateName).toString())).append('\n');
-    Files.writeString(config, b.toString());
-  }
-
-  static String q(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    fx.delete();
   }
 
   static CommandResult katadbg(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.run(new PrintWriter(out), new PrintWriter(err),
-        Map.of("KATADBG_CONFIG", config.toString()), args);
-    return new CommandResult(List.of(args), code, out.toString(), err.toString());
+    return fx.katadbg(args);
   }
 
   static CommandResult ok(String... args) {
-    CommandResult r = katadbg(args);
-    assertThat(r.exitCode()).as(r.describe()).isZero();
-    return r;
-  }
-
-  static JsonObject awaitSession(String id, String state) {
-    return await("session " + id + " in state " + state, () -> {
-      for (JsonElement e : JsonParser.parseString(ok("sessions", "--json").stdout())
-          .getAsJsonArray()) {
-        JsonObject s = e.getAsJsonObject();
-        if (s.get("id").getAsString().equals(id) && s.get("state").getAsString().equals(state)) {
-          return Optional.of(s);
-        }
-      }
-      return Optional.empty();
-    });
+    return fx.ok(args);
   }
 
   static <T> T await(String what, Supplier<Optional<T>> probe) {
-    Instant deadline = Instant.now().plus(WAIT);
-    while (Instant.now().isBefore(deadline)) {
-      Optional<T> v = probe.get();
-      if (v.isPresent()) {
-        return v.get();
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what);
-      }
-    }
-    throw new AssertionError("timed out waiting for " + what + "; containerd log:\n"
-        + containerd.logTail(20));
+    return fx.await(what, probe);
   }
 
   /** Polls {@code katadbg state --json} until the target stops; records every answer seen. */
@@ -146,20 +81,15 @@ class ClientsIT {
     });
   }
 
-  static CommandResult finish(RunningCommand run) throws InterruptedException {
-    return run.tryWait(WAIT).orElseThrow(() -> new AssertionError("ctr did not finish: "
-        + run.command() + "\nstdout: " + run.stdoutSoFar() + "\nstderr: " + run.stderrSoFar()));
-  }
-
   // (c) the scripted commands, from the first instruction to the container's end and a dead
   // debugger.
   @Test
   void scriptedCommandsDriveASessionToStartAndReportADeadSession() throws Exception {
-    writeConfig("scripted", Map.of("wait_for_client", "true"));
+    fx.writeConfig("scripted", Map.of("wait_for_client", "true"));
     String id = uniqueId("scr");
     RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
         containerd.rootfs().toString(), id, "/bin/echo", "driven by katadbg continue");
-    JsonObject session = awaitSession(id, "waiting");
+    JsonObject session = fx.awaitSession(id, "waiting");
 
     // Halted before its first instruction: stopped, at no breakpoint.
     JsonObject first = JsonParser.parseString(ok("state", id, "--json").stdout())
@@ -180,8 +110,8 @@ class ClientsIT {
     assertThat(vscode.get("host").getAsString() + ":" + vscode.get("port").getAsInt())
         .isEqualTo(session.get("listen").getAsString());
     JsonObject subst = vscode.getAsJsonArray("substitutePath").get(0).getAsJsonObject();
-    assertThat(subst.get("from").getAsString()).isEqualTo("/usr/share/gocode/src");
-    assertThat(subst.get("to").getAsString()).isEqualTo("/home/me/go/src");
+    assertThat(subst.get("from").getAsString()).isEqualTo("/home/me/go/src");
+    assertThat(subst.get("to").getAsString()).isEqualTo("/usr/share/gocode/src");
     Path ws = confDir.resolve("ws-" + id);
     Files.createDirectories(ws.resolve(".vscode"));
     Files.writeString(ws.resolve(".vscode/launch.json"),
@@ -212,7 +142,7 @@ class ClientsIT {
     assertThat(ok("continue", id).stdout()).isEqualTo("continued\n");
     JsonObject atStart = awaitStop(id, seen);
     assertThat(atStart.get("function").getAsString()).isEqualTo(START);
-    int shimPid = awaitSession(id, "running").get("shimPid").getAsInt();
+    int shimPid = fx.awaitSession(id, "running").get("shimPid").getAsInt();
     assertThat(atStart.get("pid").getAsInt()).isEqualTo(shimPid);
     assertThat(atStart.get("file").getAsString()).endsWith("/service.go");
     assertThat(atStart.get("why").getAsString()).startsWith("breakpoint ");
@@ -230,7 +160,7 @@ class ClientsIT {
     // echo is quick: the shim may end before the continue has answered; both are success.
     assertThat(ok("continue", id).stdout()).matches("continued(; process "
         + shimPid + " exited with status 0)?\n");
-    CommandResult done = finish(run);
+    CommandResult done = fx.finish(run);
     assertThat(done.exitCode()).as(done.describe()).isZero();
     assertThat(done.stdout()).isEqualTo("driven by katadbg continue\n");
 
@@ -287,11 +217,11 @@ class ClientsIT {
   // the container run.
   @Test
   void katadbgConnectRunsTheDlvTerminalWithFollowExecOnAndQuitContinues() throws Exception {
-    writeConfig("terminal", Map.of("wait_for_client", "true"));
+    fx.writeConfig("terminal", Map.of("wait_for_client", "true"));
     String id = uniqueId("tty");
     RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
         containerd.rootfs().toString(), id, "/bin/echo", "continued from the dlv terminal");
-    awaitSession(id, "waiting");
+    fx.awaitSession(id, "waiting");
     Path socket = confDir.resolve("tmux-" + id);
     String line = "env KATADBG_CONFIG=" + sh(config.toString()) + " "
         + sh(env.dist().resolve("bin/katadbg").toString()) + " connect " + id
@@ -321,7 +251,7 @@ class ClientsIT {
       await("dlv and katadbg connect to exit", () -> Optional.of(screen(socket))
           .filter(s -> s.contains("KATADBG-EXIT=")));
       assertThat(screen(socket)).contains("KATADBG-EXIT=0");
-      CommandResult done = finish(run);
+      CommandResult done = fx.finish(run);
       assertThat(done.exitCode()).as(done.describe()).isZero();
       assertThat(done.stdout()).isEqualTo("continued from the dlv terminal\n");
     } catch (AssertionError e) {
