@@ -54,10 +54,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A real Debug Adapter Protocol client (LSP4J's) does what VS Code's Go extension does with
- * {@code "request": "attach", "mode": "remote", "debugAdapter": "dlv-dap"}: it connects to a
- * wrapper session's headless Delve 1.24 (which serves DAP on the JSON-RPC port: it tells the two
- * apart by the first byte, 'C' of DAP's Content-Length), attaches, sets a source breakpoint by
- * file and line in the runc shim daemon's code and gets the stopped event there.
+ * {@code "request": "attach", "mode": "remote", "debugAdapter": "dlv-dap"} and the entry
+ * {@code katadbg ide vscode} prints: it connects to a wrapper session's headless Delve 1.24
+ * (which serves DAP and JSON-RPC on one port, telling them apart by the first byte, 'C' of DAP's
+ * Content-Length), attaches, sets source breakpoints by local file and line, and follows the
+ * runc shim daemon, while katadbg's JSON-RPC client stays connected.
+ *
+ * <p>What Delve 1.24 allows, found here: a remote attach halts a running target (so it is made
+ * while the shim is stopped), configurationDone continues it unless stopOnEntry, a disconnect
+ * without terminateDebuggee leaves it as it was, and new breakpoints can be set only until the
+ * shim's start process exits (after that Delve tries the exited process first and fails).
  */
 class DapClientIT {
   static final String CREATE =
@@ -142,6 +148,55 @@ class DapClientIT {
     return f.get(CALL.toSeconds(), TimeUnit.SECONDS);
   }
 
+  /** A DAP connection that has initialized and attached the way VS Code does. */
+  static final class DapSession implements AutoCloseable {
+    final Socket socket = new Socket();
+    final IdeClient ide = new IdeClient();
+    final IDebugProtocolServer dlv;
+    final Future<Void> listening;
+
+    /**
+     * Connects to the host and port of {@code vscode} (a launch.json entry), initializes and
+     * attaches with the entry as the Go extension sends it (substitutePath passed on as is),
+     * plus {@code extra} attributes.
+     */
+    DapSession(JsonObject vscode, Map<String, Object> extra) throws Exception {
+      socket.connect(new InetSocketAddress(vscode.get("host").getAsString(),
+          vscode.get("port").getAsInt()), 10_000);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> attach = new Gson().fromJson(vscode, Map.class);
+      attach.putAll(extra);
+      Launcher<IDebugProtocolServer> launcher = DSPLauncher.createClientLauncher(ide,
+          socket.getInputStream(), socket.getOutputStream());
+      listening = launcher.startListening();
+      dlv = launcher.getRemoteProxy();
+      InitializeRequestArguments init = new InitializeRequestArguments();
+      init.setClientID("vscode");
+      init.setAdapterID("go");
+      init.setLinesStartAt1(true);
+      init.setColumnsStartAt1(true);
+      init.setPathFormat("path");
+      Capabilities caps = get(dlv.initialize(init));
+      assertThat(caps.getSupportsConfigurationDoneRequest()).isTrue();
+      get(dlv.attach(attach));
+      get(ide.initialized);
+    }
+
+    /** What VS Code's Disconnect sends for an attach: the debuggee is not terminated. */
+    void disconnect() throws Exception {
+      DisconnectArguments bye = new DisconnectArguments();
+      bye.setTerminateDebuggee(false);
+      get(dlv.disconnect(bye));
+      get(ide.terminated);
+    }
+
+    @Override
+    public void close() throws IOException {
+      listening.cancel(true);
+      socket.close();
+    }
+  }
+
   static SetBreakpointsArguments sourceBreakpoints(Path file, int... lines) {
     SetBreakpointsArguments a = new SetBreakpointsArguments();
     Source source = new Source();
@@ -164,6 +219,32 @@ class DapClientIT {
     return get(dlv.stackTrace(st)).getStackFrames()[0];
   }
 
+  /** The {@code katadbg ide vscode} entry, and the shim's task service file in both trees. */
+  record IdeConfig(JsonObject vscode, String serverFile, Path localFile) {}
+
+  /**
+   * The configuration {@code katadbg ide vscode} generates for a local checkout of the shim's
+   * sources: here a link to the build tree, so breakpoint lines come from the file the IDE would
+   * show, and every path on the DAP wire is the local one.
+   */
+  static IdeConfig ideConfig(String id, String listen, DelveClient rpc) throws IOException {
+    Path checkout = fx.dir().resolve("checkout-" + id);
+    JsonObject vscode = JsonParser.parseString(fx.ok("ide", "vscode", id, "--source",
+        checkout.toString()).stdout()).getAsJsonObject();
+    assertThat(vscode.get("host").getAsString() + ":" + vscode.get("port").getAsInt())
+        .isEqualTo(listen);
+    JsonObject mapping = vscode.getAsJsonArray("substitutePath").get(0).getAsJsonObject();
+    assertThat(mapping.get("from").getAsString()).isEqualTo(checkout.toString());
+    String buildDir = mapping.get("to").getAsString();
+    Files.createSymbolicLink(checkout, Path.of(buildDir));
+    List<String> files = rpc.sources("/runtime/v2/runc/task/service\\.go$");
+    assertThat(files).hasSize(1);
+    String serverFile = files.get(0);
+    assertThat(serverFile).startsWith(buildDir + "/");
+    return new IdeConfig(vscode, serverFile,
+        checkout.resolve(serverFile.substring(buildDir.length() + 1)));
+  }
+
   // wait_for_client = true: the IDE attaches while the start process is halted before its first
   // instruction. That is the one time a DAP client can add breakpoints for the daemon: with
   // follow-exec, Delve 1.24 copies them to the daemon at exec, but once the start process has
@@ -179,55 +260,19 @@ class DapClientIT {
     int startPid = session.get("startPid").getAsInt();
     String listen = session.get("listen").getAsString();
 
-    // The configuration `katadbg ide vscode` generates, for a local checkout of the shim's
-    // sources: here a link to the build tree, so the breakpoint's line comes from the file the
-    // IDE would show, and every path on the DAP wire is the local one.
-    Path checkout = fx.dir().resolve("checkout-" + id);
-    JsonObject vscode = JsonParser.parseString(fx.ok("ide", "vscode", id, "--source",
-        checkout.toString()).stdout()).getAsJsonObject();
-    assertThat(vscode.get("host").getAsString() + ":" + vscode.get("port").getAsInt())
-        .isEqualTo(listen);
-    JsonObject mapping = vscode.getAsJsonArray("substitutePath").get(0).getAsJsonObject();
-    assertThat(mapping.get("from").getAsString()).isEqualTo(checkout.toString());
-    String buildDir = mapping.get("to").getAsString();
-    Files.createSymbolicLink(checkout, Path.of(buildDir));
-
     // A JSON-RPC client (katadbg's own) stays connected the whole time, as `katadbg connect`
     // or a script would; Delve serves both on the one port.
     try (DelveClient rpc = DelveClient.connect(DelveAddress.parse(listen),
-        Duration.ofSeconds(10));
-        Socket socket = new Socket()) {
-      List<String> files = rpc.sources("/runtime/v2/runc/task/service\\.go$");
-      assertThat(files).hasSize(1);
-      String serverFile = files.get(0);
-      assertThat(serverFile).startsWith(buildDir + "/");
-      Path localFile = checkout.resolve(serverFile.substring(buildDir.length() + 1));
+        Duration.ofSeconds(10))) {
+      IdeConfig cfg = ideConfig(id, listen, rpc);
+      Path localFile = cfg.localFile();
+      String serverFile = cfg.serverFile();
       int line = firstBodyLine(localFile, "func (s *service) Start(");
       int deleteLine = firstBodyLine(localFile, "func (s *service) Delete(");
 
-      socket.connect(new InetSocketAddress(vscode.get("host").getAsString(),
-          vscode.get("port").getAsInt()), 10_000);
-      IdeClient ide = new IdeClient();
-      Launcher<IDebugProtocolServer> launcher = DSPLauncher.createClientLauncher(ide,
-          socket.getInputStream(), socket.getOutputStream());
-      Future<Void> listening = launcher.startListening();
-      IDebugProtocolServer dlv = launcher.getRemoteProxy();
-      try {
-        InitializeRequestArguments init = new InitializeRequestArguments();
-        init.setClientID("vscode");
-        init.setAdapterID("go");
-        init.setLinesStartAt1(true);
-        init.setColumnsStartAt1(true);
-        init.setPathFormat("path");
-        Capabilities caps = get(dlv.initialize(init));
-        assertThat(caps.getSupportsConfigurationDoneRequest()).isTrue();
-
-        // The launch.json entry as the Go extension sends it (it passes substitutePath on).
-        @SuppressWarnings("unchecked")
-        Map<String, Object> attach = new Gson().fromJson(vscode, Map.class);
-        get(dlv.attach(attach));
-        get(ide.initialized);
-
+      try (DapSession dap = new DapSession(cfg.vscode(), Map.of())) {
+        IDebugProtocolServer dlv = dap.dlv;
+        IdeClient ide = dap.ide;
         SetBreakpointsResponse set = get(dlv.setBreakpoints(sourceBreakpoints(localFile, line)));
         assertThat(set.getBreakpoints()).hasSize(1);
         assertThat(set.getBreakpoints()[0].isVerified())
@@ -275,11 +320,7 @@ class DapClientIT {
         assertThat(more.getBreakpoints()[1].getMessage())
             .isEqualTo("Process " + startPid + " has exited with status 0");
 
-        // What VS Code's "Disconnect" sends for an attach: the debuggee is not terminated.
-        DisconnectArguments bye = new DisconnectArguments();
-        bye.setTerminateDebuggee(false);
-        get(dlv.disconnect(bye));
-        get(ide.terminated);
+        dap.disconnect();
         assertThat(String.join("", ide.output)).contains("Closing client session, but leaving"
             + " multi-client DAP server at " + listen + " with debuggee halted");
 
@@ -292,12 +333,73 @@ class DapClientIT {
             .contains(START + "() ").contains("/service.go:" + line + " ");
         assertThat(fx.ok("continue", id).stdout()).matches("continued(; process "
             + shimPid + " exited with status 0)?\n");
-      } finally {
-        listening.cancel(true);
       }
     }
     CommandResult done = fx.finish(run);
     assertThat(done.exitCode()).as(done.describe()).isZero();
     assertThat(done.stdout()).isEqualTo("continued after the DAP client left\n");
+  }
+
+  // wait_for_client = false and [debugger] breakpoints on Create: the IDE attaches while the
+  // daemon is stopped there. It sees the stop (with stopOnEntry: without it, configurationDone
+  // continues the daemon at once), but cannot add breakpoints: the start process has exited.
+  @Test
+  void remoteAttachAtAConfiguredBreakpointSeesTheStopButCannotAddBreakpoints() throws Exception {
+    fx.writeConfig("stopped", Map.of("wait_for_client", "false",
+        "breakpoints", "[" + toml(CREATE) + "]"));
+    String id = uniqueId("dapbp");
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", WrapperFixture.RUNTIME,
+        "--rootfs", containerd.rootfs().toString(), id, "/bin/echo", "past Create");
+    JsonObject session = fx.awaitSession(id, "running");
+    int shimPid = session.get("shimPid").getAsInt();
+    int startPid = session.get("startPid").getAsInt();
+    String listen = session.get("listen").getAsString();
+    JsonObject atCreate = fx.await("the stop at Create", () -> stopped(id));
+    assertThat(atCreate.get("function").getAsString()).isEqualTo(CREATE);
+    assertThat(atCreate.get("pid").getAsInt()).isEqualTo(shimPid);
+
+    try (DelveClient rpc = DelveClient.connect(DelveAddress.parse(listen),
+        Duration.ofSeconds(10))) {
+      IdeConfig cfg = ideConfig(id, listen, rpc);
+      assertThat(atCreate.get("file").getAsString()).isEqualTo(cfg.serverFile());
+      int deleteLine = firstBodyLine(cfg.localFile(), "func (s *service) Delete(");
+
+      // The same limit for katadbg's own client, with what to do instead.
+      CommandResult brk = fx.katadbg("break", id, cfg.serverFile() + ":" + deleteLine);
+      assertThat(brk.exitCode()).as(brk.describe()).isEqualTo(1);
+      assertThat(brk.stderr()).contains("start process (pid " + startPid + ") has exited")
+          .contains("wait_for_client = true");
+
+      try (DapSession dap = new DapSession(cfg.vscode(), Map.of("stopOnEntry", true))) {
+        SetBreakpointsResponse set = get(dap.dlv.setBreakpoints(
+            sourceBreakpoints(cfg.localFile(), deleteLine)));
+        assertThat(set.getBreakpoints()[0].isVerified()).isFalse();
+        assertThat(set.getBreakpoints()[0].getMessage())
+            .isEqualTo("Process " + startPid + " has exited with status 0");
+
+        get(dap.dlv.configurationDone(new ConfigurationDoneArguments()));
+        StoppedEventArguments entry = dap.ide.nextStop();
+        assertThat(entry.getReason()).isEqualTo("entry");
+        // Delve names the stopped goroutine's thread "* [Go N] ..."; its top frame is Create,
+        // shown at the local path.
+        org.eclipse.lsp4j.debug.Thread selected = java.util.Arrays.stream(get(dap.dlv.threads()).getThreads())
+            .filter(t -> t.getName().startsWith("* ")).findFirst().orElseThrow();
+        StackTraceArguments st = new StackTraceArguments();
+        st.setThreadId(selected.getId());
+        st.setLevels(3);
+        StackFrame top = get(dap.dlv.stackTrace(st)).getStackFrames()[0];
+        assertThat(top.getName()).isEqualTo("task.(*service).Create");
+        assertThat(top.getSource().getPath()).isEqualTo(cfg.localFile().toString());
+        assertThat(top.getLine()).isEqualTo(atCreate.get("line").getAsInt());
+        assertThat(run.isAlive()).as("ctr waits while the shim sits at Create").isTrue();
+        dap.disconnect();
+      }
+    }
+    assertThat(fx.ok("state", id).stdout()).startsWith("pid " + shimPid
+        + " stopped at breakpoint ").contains(CREATE + "() ");
+    fx.ok("continue", id);
+    CommandResult done = fx.finish(run);
+    assertThat(done.exitCode()).as(done.describe()).isZero();
+    assertThat(done.stdout()).isEqualTo("past Create\n");
   }
 }
