@@ -41,7 +41,7 @@ final class IdeCommand implements Runnable {
       description = {"Print a VS Code Go attach configuration (remote mode, dlv-dap) for a"
           + " session, or merge it into DIR/.vscode/launch.json keeping the other entries.",
           "The shim's build directory is read from Delve while the shim is stopped (e.g."
-              + " waiting for a client); otherwise give it with --from."})
+              + " waiting for a client); otherwise give it with --build-dir."})
   static final class VsCode implements Callable<Integer> {
     private final Map<String, String> env;
 
@@ -56,8 +56,10 @@ final class IdeCommand implements Runnable {
         description = "Your checkout of the shim's source tree (default: ${workspaceFolder}).")
     Path source;
 
-    @Option(names = "--from", paramLabel = "DIR",
-        description = "The build directory to map from, when it cannot be read from Delve.")
+    // --from: the first name of this option, kept for scripts; it is substitutePath's "to".
+    @Option(names = {"--build-dir", "--from"}, paramLabel = "DIR",
+        description = "The directory the shim was built in (substitutePath's \"to\": the paths"
+            + " in its DWARF), when it cannot be read from Delve.")
     String from;
 
     @Option(names = "--write", paramLabel = "DIR",
@@ -73,10 +75,11 @@ final class IdeCommand implements Runnable {
       Session s = Registries.live(Registries.open(env), Optional.ofNullable(query));
       PrintWriter err = spec.commandLine().getErr();
       Optional<String> buildPath = Optional.ofNullable(from).or(() -> buildPath(s, err));
-      String to = source == null ? VsCodeLaunch.WORKSPACE : source.toAbsolutePath().toString();
+      String local = source == null ? VsCodeLaunch.WORKSPACE
+          : source.toAbsolutePath().toString();
       JsonObject config;
       try {
-        config = VsCodeLaunch.configuration("katadbg " + s.id(), s.listen(), buildPath, to);
+        config = VsCodeLaunch.configuration("katadbg " + s.id(), s.listen(), buildPath, local);
       } catch (ControlException e) {
         throw new CliException(ExitCode.FAILURE, e.getMessage());
       }
@@ -112,7 +115,7 @@ final class IdeCommand implements Runnable {
       }
       if (info.isEmpty()) {
         err.println("katadbg: " + s.shimBinary() + " has no Go build info; substitutePath left"
-            + " empty (give --from DIR)");
+            + " empty (give --build-dir DIR)");
         return Optional.empty();
       }
       String root = VsCodeLaunch.sourceRoot(info.get());
@@ -124,7 +127,7 @@ final class IdeCommand implements Runnable {
       }
       if (sources.isEmpty()) {
         err.println("katadbg: the shim is running and Delve lists its source files only while"
-            + " it is stopped; substitutePath left empty (give --from DIR, the directory of "
+            + " it is stopped; substitutePath left empty (give --build-dir DIR, the directory of "
             + root + " on the build machine)");
         return Optional.empty();
       }
@@ -132,7 +135,7 @@ final class IdeCommand implements Runnable {
           .or(() -> VsCodeLaunch.gopathSrc(sources.get()));
       if (found.isEmpty()) {
         err.println("katadbg: no source file of " + root + " in the shim's debug info;"
-            + " substitutePath left empty (give --from DIR)");
+            + " substitutePath left empty (give --build-dir DIR)");
       }
       return found;
     }

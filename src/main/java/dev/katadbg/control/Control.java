@@ -159,6 +159,14 @@ public final class Control implements AutoCloseable {
       try {
         bp = client.createBreakpoint(location);
       } catch (DelveException e) {
+        // Delve 1.24 tries every process it ever followed, the exited start process first, and
+        // gives up there: no new breakpoint once the start process is gone (DapClientIT).
+        if (startPid > 0 && e.getMessage().contains("Process " + startPid + " has exited")) {
+          throw new ControlException("cannot set a breakpoint at '" + location + "' now: the"
+              + " shim's start process (pid " + startPid + ") has exited, and from then on"
+              + " Delve refuses every new breakpoint. Set them before: while the shim waits"
+              + " for a client ([debugger] wait_for_client = true), or in [debugger] breakpoints");
+        }
         throw failed("cannot set a breakpoint at '" + location + "'", e);
       }
       if (bp.pending()) {

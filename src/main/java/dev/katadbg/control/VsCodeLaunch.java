@@ -18,12 +18,13 @@ import java.util.Optional;
 /**
  * A VS Code Go attach configuration for a session: remote mode through dlv-dap on the session's
  * headless server (which speaks DAP on the same port), with a substitutePath entry mapping the
- * shim's build directory to the user's source tree.
+ * user's source tree ({@code from}, local) to the shim's build directory ({@code to}, the paths
+ * in its DWARF).
  */
 public final class VsCodeLaunch {
   private VsCodeLaunch() {}
 
-  /** The {@code to} of substitutePath when the user names no source tree. */
+  /** The {@code from} of substitutePath (the local tree) when the user names no source tree. */
   public static final String WORKSPACE = "${workspaceFolder}";
 
   /**
@@ -32,7 +33,8 @@ public final class VsCodeLaunch {
    * @param name the entry's name ({@code katadbg ID}); merging replaces an entry of that name
    * @param listen the session's Delve address; it must be TCP
    * @param buildPath the build-machine directory the shim's DWARF paths start with, if known
-   * @param source the local tree to map it to
+   *     (substitutePath's {@code to})
+   * @param source the local tree that holds the same files (substitutePath's {@code from})
    * @throws ControlException for a unix socket, which VS Code's remote mode cannot use
    */
   public static JsonObject configuration(String name, String listen, Optional<String> buildPath,
@@ -52,10 +54,13 @@ public final class VsCodeLaunch {
     o.addProperty("host", a.host().orElseThrow());
     o.addProperty("port", a.port().orElseThrow());
     JsonArray subst = new JsonArray();
-    buildPath.ifPresent(from -> {
+    // Delve's (and the Go extension's) substitutePath maps FROM the client's (local) path TO
+    // the debugger's (remote) one: service/dap's SubstitutePath "From: the local path to be
+    // replaced when passing paths to the debugger". DapClientIT proves the direction.
+    buildPath.ifPresent(built -> {
       JsonObject m = new JsonObject();
-      m.addProperty("from", from);
-      m.addProperty("to", source);
+      m.addProperty("from", source);
+      m.addProperty("to", built);
       subst.add(m);
     });
     o.add("substitutePath", subst);

@@ -148,6 +148,33 @@ final class ProcFs implements Processes {
   }
 
   @Override
+  public void stopOrContinue(int pid, long startTime, boolean resume) {
+    requirePid(pid);
+    if (!isAlive(pid, startTime)) {
+      return;
+    }
+    // The JDK sends only SIGTERM and SIGKILL; kill(1) does the rest. The identity check above
+    // leaves a window of a fork's duration in which the pid could be reused, as kill(1) would.
+    String sig = resume ? "-CONT" : "-STOP";
+    try {
+      Process p = new ProcessBuilder("kill", sig, Integer.toString(pid))
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      if (p.waitFor() != 0 && isAlive(pid, startTime)) {
+        throw new IllegalStateException("could not send SIG" + sig.substring(1) + " to process "
+            + pid + " (not permitted?)");
+      }
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot run kill " + sig + " " + pid + ": "
+          + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted signalling process " + pid, e);
+    }
+  }
+
+  @Override
   public void killTree(int pid) {
     requirePid(pid);
     Map<Integer, ProcStat> snapshot = snapshot();

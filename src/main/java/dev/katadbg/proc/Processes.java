@@ -76,6 +76,14 @@ public interface Processes {
   void kill(int pid, long startTime);
 
   /**
+   * Sends SIGSTOP ({@code resume} false) or SIGCONT ({@code resume} true) to {@code pid} if it is
+   * still the process that started at {@code startTime}; does nothing otherwise.
+   *
+   * @throws IllegalStateException if the process is there but could not be signalled
+   */
+  void stopOrContinue(int pid, long startTime, boolean resume);
+
+  /**
    * Kills {@code pid} and all its descendants: the tree is collected first, with each
    * process's start time, then every member is killed by identity, the root first so it cannot
    * replace children we kill. A process forked after the collection is not killed.

@@ -7,8 +7,6 @@ import dev.katadbg.delve.DelveClient;
 import dev.katadbg.delve.DelveException;
 import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session.ProcessRef;
-import java.io.File;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -133,17 +131,6 @@ public final class SessionControl {
     ProcessRef d = s.debugger();
     processes.kill(d.pid(), d.startTime());
     awaitGone(d);
-    s.shim().filter(r -> processes.isAlive(r.pid(), r.startTime())).ifPresent(r -> {
-      try {
-        new ProcessBuilder("kill", "-CONT", Integer.toString(r.pid()))
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-            .redirectError(ProcessBuilder.Redirect.DISCARD).start().waitFor();
-      } catch (IOException e) {
-        throw new IllegalStateException("cannot resume shim " + r.pid() + ": " + e.getMessage());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
+    s.shim().ifPresent(r -> processes.stopOrContinue(r.pid(), r.startTime(), true));
   }
 }

@@ -6,22 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.katadbg.cli.Main;
 import dev.katadbg.testenv.CommandResult;
 import dev.katadbg.testenv.PrivateContainerd;
 import dev.katadbg.testenv.RunningCommand;
-import dev.katadbg.testenv.TestDirs;
 import dev.katadbg.testenv.TestEnv;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.katadbg.testenv.WrapperFixture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,102 +31,44 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * private containerd running the DWARF debug runc shim under Delve 1.24.
  */
 class ClientsIT {
-  static final String RUNTIME = "io.containerd.katadbg.v2";
+  static final String RUNTIME = WrapperFixture.RUNTIME;
   static final String START =
       "github.com/containerd/containerd/runtime/v2/runc/task.(*service).Start";
   static final String CREATE =
       "github.com/containerd/containerd/runtime/v2/runc/task.(*service).Create";
-  static final Duration WAIT = Duration.ofSeconds(60);
 
-  static Path confDir;
-  static Path config;
+  static final WrapperFixture fx = WrapperFixture.create("clients");
 
   @RegisterExtension
   static PrivateContainerd containerd = PrivateContainerd.create()
-      .environment(Map.of("KATADBG_CONFIG", configPath().toString()));
+      .environment(Map.of("KATADBG_CONFIG", fx.config().toString()));
 
   static TestEnv env;
-
-  static Path configPath() {
-    if (confDir == null) {
-      confDir = TestDirs.createOrPlaceholder("clients");
-      config = confDir.resolve("katadbg.toml");
-    }
-    return config;
-  }
+  static Path confDir;
+  static Path config;
 
   @BeforeAll
-  static void linkWrapper() throws IOException {
-    env = TestEnv.require(TestEnv.Part.DLV, TestEnv.Part.DEBUG_SHIM, TestEnv.Part.CONTAINERD,
-        TestEnv.Part.CTR, TestEnv.Part.RUNC, TestEnv.Part.BUSYBOX);
-    Path wrapper = env.dist().resolve("bin/containerd-shim-katadbg-v2");
-    assertThat(wrapper).as("built launcher (mvn package)").isExecutable();
-    Files.createSymbolicLink(containerd.optBin().resolve("containerd-shim-katadbg-v2"), wrapper);
+  static void linkWrapper() {
+    env = fx.linkWrapper(containerd).env();
+    confDir = fx.dir();
+    config = fx.config();
   }
 
   @AfterAll
   static void removeConfDir() {
-    TestDirs.delete(confDir);
-  }
-
-  /** Each test's own state dir, so "the newest live session" is the one it started. */
-  static void writeConfig(String stateName, Map<String, String> debugger) throws IOException {
-    Map<String, String> d = new HashMap<>(Map.of("path", q(env.dlv().toString())));
-    d.putAll(debugger);
-    StringBuilder b = new StringBuilder("[shim]\nbinary = " + q(env.debugShim().toString())
-        + "\n\n[debugger]\n");
-    d.forEach((k, v) -> b.append(k).append(" = ").append(v).append('\n'));
-    b.append("\n[state]\ndir = ").append(q(confDir.resolve(stateName).toString())).append('\n');
-    Files.writeString(config, b.toString());
-  }
-
-  static String q(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    fx.delete();
   }
 
   static CommandResult katadbg(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.run(new PrintWriter(out), new PrintWriter(err),
-        Map.of("KATADBG_CONFIG", config.toString()), args);
-    return new CommandResult(List.of(args), code, out.toString(), err.toString());
+    return fx.katadbg(args);
   }
 
   static CommandResult ok(String... args) {
-    CommandResult r = katadbg(args);
-    assertThat(r.exitCode()).as(r.describe()).isZero();
-    return r;
-  }
-
-  static JsonObject awaitSession(String id, String state) {
-    return await("session " + id + " in state " + state, () -> {
-      for (JsonElement e : JsonParser.parseString(ok("sessions", "--json").stdout())
-          .getAsJsonArray()) {
-        JsonObject s = e.getAsJsonObject();
-        if (s.get("id").getAsString().equals(id) && s.get("state").getAsString().equals(state)) {
-          return Optional.of(s);
-        }
-      }
-      return Optional.empty();
-    });
+    return fx.ok(args);
   }
 
   static <T> T await(String what, Supplier<Optional<T>> probe) {
-    Instant deadline = Instant.now().plus(WAIT);
-    while (Instant.now().isBefore(deadline)) {
-      Optional<T> v = probe.get();
-      if (v.isPresent()) {
-        return v.get();
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what);
-      }
-    }
-    throw new AssertionError("timed out waiting for " + what + "; containerd log:\n"
-        + containerd.logTail(20));
+    return fx.await(what, probe);
   }
 
   /** Polls {@code katadbg state --json} until the target stops; records every answer seen. */
@@ -146,20 +81,15 @@ class ClientsIT {
     });
   }
 
-  static CommandResult finish(RunningCommand run) throws InterruptedException {
-    return run.tryWait(WAIT).orElseThrow(() -> new AssertionError("ctr did not finish: "
-        + run.command() + "\nstdout: " + run.stdoutSoFar() + "\nstderr: " + run.stderrSoFar()));
-  }
-
   // (c) the scripted commands, from the first instruction to the container's end and a dead
   // debugger.
   @Test
   void scriptedCommandsDriveASessionToStartAndReportADeadSession() throws Exception {
-    writeConfig("scripted", Map.of("wait_for_client", "true"));
+    fx.writeConfig("scripted", Map.of("wait_for_client", "true"));
     String id = uniqueId("scr");
     RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
         containerd.rootfs().toString(), id, "/bin/echo", "driven by katadbg continue");
-    JsonObject session = awaitSession(id, "waiting");
+    JsonObject session = fx.awaitSession(id, "waiting");
 
     // Halted before its first instruction: stopped, at no breakpoint.
     JsonObject first = JsonParser.parseString(ok("state", id, "--json").stdout())
@@ -180,8 +110,8 @@ class ClientsIT {
     assertThat(vscode.get("host").getAsString() + ":" + vscode.get("port").getAsInt())
         .isEqualTo(session.get("listen").getAsString());
     JsonObject subst = vscode.getAsJsonArray("substitutePath").get(0).getAsJsonObject();
-    assertThat(subst.get("from").getAsString()).isEqualTo("/usr/share/gocode/src");
-    assertThat(subst.get("to").getAsString()).isEqualTo("/home/me/go/src");
+    assertThat(subst.get("from").getAsString()).isEqualTo("/home/me/go/src");
+    assertThat(subst.get("to").getAsString()).isEqualTo("/usr/share/gocode/src");
     Path ws = confDir.resolve("ws-" + id);
     Files.createDirectories(ws.resolve(".vscode"));
     Files.writeString(ws.resolve(".vscode/launch.json"),
@@ -212,7 +142,7 @@ class ClientsIT {
     assertThat(ok("continue", id).stdout()).isEqualTo("continued\n");
     JsonObject atStart = awaitStop(id, seen);
     assertThat(atStart.get("function").getAsString()).isEqualTo(START);
-    int shimPid = awaitSession(id, "running").get("shimPid").getAsInt();
+    int shimPid = fx.awaitSession(id, "running").get("shimPid").getAsInt();
     assertThat(atStart.get("pid").getAsInt()).isEqualTo(shimPid);
     assertThat(atStart.get("file").getAsString()).endsWith("/service.go");
     assertThat(atStart.get("why").getAsString()).startsWith("breakpoint ");
@@ -230,7 +160,7 @@ class ClientsIT {
     // echo is quick: the shim may end before the continue has answered; both are success.
     assertThat(ok("continue", id).stdout()).matches("continued(; process "
         + shimPid + " exited with status 0)?\n");
-    CommandResult done = finish(run);
+    CommandResult done = fx.finish(run);
     assertThat(done.exitCode()).as(done.describe()).isZero();
     assertThat(done.stdout()).isEqualTo("driven by katadbg continue\n");
 
@@ -274,12 +204,12 @@ class ClientsIT {
   // without continuing leaves the session halted, and the next client is told where.
   @Test
   void aShimHaltedByOneClientIsReportedHaltedToTheNext() throws Exception {
-    writeConfig("halted", Map.of("wait_for_client", "false", "breakpoints", "[" + q(CREATE)
+    fx.writeConfig("halted", Map.of("wait_for_client", "false", "breakpoints", "[" + WrapperFixture.toml(CREATE)
         + "]"));
     String id = uniqueId("halt");
     RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
         containerd.rootfs().toString(), id, "/bin/sleep", "120");
-    awaitSession(id, "running");
+    fx.awaitSession(id, "running");
     assertThat(awaitStop(id, new ArrayList<>()).get("function").getAsString()).isEqualTo(CREATE);
     assertThat(ok("continue", id).stdout()).isEqualTo("continued\n");
     await("the container running", () -> Optional.of(containerd.ctr("task", "ls").stdout())
@@ -319,12 +249,12 @@ class ClientsIT {
     JsonObject json = JsonParser.parseString(ok("state", id, "--json").stdout())
         .getAsJsonObject();
     assertThat(json.get("why").getAsString()).isEqualTo("halted");
-    assertThat(json.get("pid").getAsInt()).isEqualTo(awaitSession(id, "running")
+    assertThat(json.get("pid").getAsInt()).isEqualTo(fx.awaitSession(id, "running")
         .get("shimPid").getAsInt());
 
     assertThat(ok("continue", id).stdout()).isEqualTo("continued\n");
     containerd.ctr("task", "kill", "-s", "KILL", id);
-    CommandResult done = finish(run);
+    CommandResult done = fx.finish(run);
     assertThat(done.exitCode()).as(done.describe()).isEqualTo(137);
   }
 
@@ -335,7 +265,7 @@ class ClientsIT {
       in.write(stdin.getBytes(StandardCharsets.UTF_8));
     }
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+    if (!p.waitFor(WrapperFixture.WAIT.toSeconds(), TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError(List.of(cmd) + " did not finish; output:\n" + out);
     }
@@ -360,11 +290,11 @@ class ClientsIT {
   // nothing; quit -c lets the container run.
   @Test
   void dlvTerminalStopsTheDaemonAtATypedBreakpointAlongsideOtherClients() throws Exception {
-    writeConfig("terminal", Map.of("wait_for_client", "true"));
+    fx.writeConfig("terminal", Map.of("wait_for_client", "true"));
     String id = uniqueId("tty");
     RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
         containerd.rootfs().toString(), id, "/bin/echo", "continued from the dlv terminal");
-    JsonObject waiting = awaitSession(id, "waiting");
+    JsonObject waiting = fx.awaitSession(id, "waiting");
     String listen = waiting.get("listen").getAsString();
     int startPid = JsonParser.parseString(ok("state", id, "--json").stdout()).getAsJsonObject()
         .get("pid").getAsInt();
@@ -419,7 +349,7 @@ class ClientsIT {
       await("dlv and katadbg connect to exit", () -> Optional.of(screen(socket))
           .filter(s -> s.contains("KATADBG-EXIT=")));
       assertThat(screen(socket)).contains("KATADBG-EXIT=0");
-      CommandResult done = finish(run);
+      CommandResult done = fx.finish(run);
       assertThat(done.exitCode()).as(done.describe()).isZero();
       assertThat(done.stdout()).isEqualTo("continued from the dlv terminal\n");
     } catch (AssertionError e) {

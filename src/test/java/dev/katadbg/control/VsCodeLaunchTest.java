@@ -20,7 +20,7 @@ class VsCodeLaunchTest {
     assertThat(c.toString()).isEqualTo("{\"name\":\"katadbg pod1\",\"type\":\"go\","
         + "\"request\":\"attach\",\"mode\":\"remote\",\"debugAdapter\":\"dlv-dap\","
         + "\"host\":\"127.0.0.1\",\"port\":40121,"
-        + "\"substitutePath\":[{\"from\":\"/build/src\",\"to\":\"/home/me/src\"}]}");
+        + "\"substitutePath\":[{\"from\":\"/home/me/src\",\"to\":\"/build/src\"}]}");
   }
 
   @Test
