@@ -240,11 +240,11 @@ final class DebugStart {
    * With {@code wait_for_client} the user drives the start process; this watcher, on its own
    * connection, does what the user cannot see to do. Breakpoints typed in Delve's terminal before
    * the daemon exists are bound by address to the start process (see {@link
-   * DelveClient#recreateByLine}), so each one is re-created by line as soon as it is seen, which
-   * makes Delve set it in the daemon too. When the start process stops at its exit, its reply is
-   * written and Delve holds the daemon: the exit breakpoint is cleared there and the watch ends.
-   * While the shim runs, the watcher waits for the next stop with a request queued in Delve ahead
-   * of whatever the user sends after seeing that stop.
+   * DelveClient#recreateByLine}); at the first stop with the daemon among Delve's targets (at the
+   * latest the start process's stop at its exit) each one is re-created by line, which makes
+   * Delve set it in the daemon too. At that exit stop the exit breakpoint is cleared and the
+   * watch ends. While the shim runs, the watcher waits for the next stop with a request queued
+   * in Delve ahead of whatever a client sends after seeing that stop.
    */
   private static void watchStartExit(DelveClient client, Breakpoint exit,
       Optional<ProcessRef> startRef, Set<Integer> configured, SessionLog log) {
@@ -284,21 +284,31 @@ final class DebugStart {
     t.start();
   }
 
+  /**
+   * Re-creates by line each user breakpoint that Delve bound to the start process only. That can
+   * be told once the daemon is a target: a breakpoint Delve would carry to new processes (set by
+   * function, file and line, or expression, as katadbg, the DAP server and Delve's API do) was
+   * set in the daemon when Delve added it; one that was not is bound by address.
+   */
   private static void followUserBreakpoints(DelveClient client, Set<Integer> followed,
       SessionLog log) {
+    List<Integer> live = client.targets().stream().map(Target::pid).toList();
+    if (live.size() < 2) {
+      return;
+    }
     for (Breakpoint bp : client.breakpoints()) {
-      if (bp.id() <= 0 || followed.contains(bp.id()) || bp.pending()) {
+      if (bp.id() <= 0 || followed.contains(bp.id()) || bp.pending()
+          || bp.addrPids().containsAll(live)) {
         continue;
       }
       followed.add(bp.id());
       try {
         Breakpoint again = client.recreateByLine(bp.id());
-        log.info("breakpoint " + bp.id() + " (" + bp.file() + ":" + bp.line()
-            + ") re-created by line so that it reaches the daemon: addresses " + bp.addrs()
-            + " -> " + again.addrs());
+        log.info("breakpoint " + bp.id() + " (" + bp.file() + ":" + bp.line() + ") was bound"
+            + " to processes " + bp.addrPids() + " only; re-created by line so that it reaches"
+            + " the daemon: now in " + again.addrPids());
       } catch (DelveException e) {
-        log.warn("breakpoint " + bp.id() + " set before the daemon exists may not reach it: "
-            + e.getMessage());
+        log.warn("breakpoint " + bp.id() + " may not reach the daemon: " + e.getMessage());
       }
     }
   }
