@@ -164,8 +164,11 @@ public final class Control implements AutoCloseable {
         if (startPid > 0 && e.getMessage().contains("Process " + startPid + " has exited")) {
           throw new ControlException("cannot set a breakpoint at '" + location + "' now: the"
               + " shim's start process (pid " + startPid + ") has exited, and from then on"
-              + " Delve refuses every new breakpoint. Set them before: while the shim waits"
-              + " for a client ([debugger] wait_for_client = true), or in [debugger] breakpoints");
+              + " Delve refuses every new breakpoint. Set them before (while the shim waits"
+              + " for a client, or in [debugger] breakpoints), or give the shim a debugger of"
+              + " its own: katadbg stop SESSION, then katadbg attach "
+              + (daemonPid > 0 ? Integer.toString(daemonPid) : "SESSION")
+              + " (clients now connected are dropped, breakpoints cleared)");
         }
         throw failed("cannot set a breakpoint at '" + location + "'", e);
       }

@@ -34,6 +34,8 @@ class ClientsIT {
   static final String RUNTIME = WrapperFixture.RUNTIME;
   static final String START =
       "github.com/containerd/containerd/runtime/v2/runc/task.(*service).Start";
+  static final String DELETE =
+      "github.com/containerd/containerd/runtime/v2/runc/task.(*service).Delete";
   static final String CREATE =
       "github.com/containerd/containerd/runtime/v2/runc/task.(*service).Create";
 
@@ -256,6 +258,37 @@ class ClientsIT {
     containerd.ctr("task", "kill", "-s", "KILL", id);
     CommandResult done = fx.finish(run);
     assertThat(done.exitCode()).as(done.describe()).isEqualTo(137);
+  }
+
+  // Delve 1.24 refuses new breakpoints once the start process has exited (see DapClientIT);
+  // katadbg break says so and names the way out, which works: stop, attach, break.
+  @Test
+  void afterTheStartProcessExitedAFreshAttachTakesNewBreakpoints() throws Exception {
+    fx.writeConfig("reattach", Map.of("wait_for_client", "false", "breakpoints",
+        "[" + WrapperFixture.toml(CREATE) + "]"));
+    String id = uniqueId("reat");
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/sh", "-c", "sleep 3; echo done");
+    fx.awaitSession(id, "running");
+    assertThat(awaitStop(id, new ArrayList<>()).get("function").getAsString()).isEqualTo(CREATE);
+    int daemon = fx.awaitSession(id, "running").get("shimPid").getAsInt();
+
+    CommandResult refused = katadbg("break", id, DELETE);
+    assertThat(refused.exitCode()).as(refused.describe()).isEqualTo(1);
+    assertThat(refused.stderr()).contains("has exited, and from then on Delve refuses every new"
+        + " breakpoint").contains("katadbg attach " + daemon);
+
+    assertThat(ok("stop", id).stdout()).contains("keeps running");
+    assertThat(ok("attach", Integer.toString(daemon)).stdout()).startsWith("attached: pid "
+        + daemon);
+    assertThat(ok("break", id, DELETE).stdout()).startsWith("breakpoint 1 set at " + DELETE);
+    JsonObject atDelete = awaitStop(id, new ArrayList<>());
+    assertThat(atDelete.get("function").getAsString()).isEqualTo(DELETE);
+    assertThat(atDelete.get("pid").getAsInt()).isEqualTo(daemon);
+    ok("continue", id);
+    CommandResult done = fx.finish(run);
+    assertThat(done.exitCode()).as(done.describe()).isZero();
+    assertThat(done.stdout()).isEqualTo("done\n");
   }
 
   /** Runs a command with the given stdin; its stderr goes with its stdout. */
