@@ -12,6 +12,7 @@ import dev.katadbg.delve.DelveAddress;
 import dev.katadbg.delve.DelveClient;
 import dev.katadbg.proc.ProcessInfo;
 import dev.katadbg.proc.Processes;
+import dev.katadbg.testenv.Await;
 import dev.katadbg.testenv.CommandResult;
 import dev.katadbg.testenv.PrivateContainerd;
 import dev.katadbg.testenv.RunningCommand;
@@ -139,20 +140,7 @@ class AttachIT {
   }
 
   static <T> T await(String what, Supplier<Optional<T>> probe) {
-    Instant deadline = Instant.now().plus(WAIT);
-    while (Instant.now().isBefore(deadline)) {
-      Optional<T> v = probe.get();
-      if (v.isPresent()) {
-        return v.get();
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what);
-      }
-    }
-    throw new AssertionError("timed out waiting for " + what);
+    return Await.until(what, WAIT, probe, () -> "");
   }
 
   @Test

@@ -22,6 +22,7 @@ import dev.katadbg.delve.DebuggerState;
 import dev.katadbg.delve.DelveAddress;
 import dev.katadbg.delve.DelveClient;
 import dev.katadbg.delve.DelveException;
+import dev.katadbg.testenv.Await;
 import dev.katadbg.testenv.CommandResult;
 import dev.katadbg.testenv.CriClient;
 import dev.katadbg.testenv.PauseImage;
@@ -257,20 +258,7 @@ class CriSandboxIT {
   }
 
   static <T> T await(String what, Supplier<Optional<T>> probe) {
-    Instant deadline = Instant.now().plus(WAIT);
-    while (Instant.now().isBefore(deadline)) {
-      Optional<T> v = probe.get();
-      if (v.isPresent()) {
-        return v.get();
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what);
-      }
-    }
-    throw new AssertionError("timed out waiting for " + what + "; containerd log:\n" + containerd.logTail(30));
+    return Await.until(what, WAIT, probe, () -> "; containerd log:\n" + containerd.logTail(30));
   }
 
   /** The pod's cgroup directories (cgroup v1: one per controller), removed once empty. */

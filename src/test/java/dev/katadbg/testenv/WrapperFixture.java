@@ -140,21 +140,7 @@ public final class WrapperFixture {
 
   /** Polls {@code probe} every 50 ms until it has a value, for {@link #WAIT} at most. */
   public <T> T await(String what, Supplier<Optional<T>> probe) {
-    Instant deadline = Instant.now().plus(WAIT);
-    while (Instant.now().isBefore(deadline)) {
-      Optional<T> v = probe.get();
-      if (v.isPresent()) {
-        return v.get();
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what);
-      }
-    }
-    throw new AssertionError("timed out waiting for " + what
-        + (containerd == null ? "" : "; containerd log:\n" + containerd.logTail(20)));
+    return Await.until(what, WAIT, probe, () -> containerd == null ? "" : "; containerd log:\n" + containerd.logTail(20));
   }
 
   /** The finished {@code ctr} command, or a failure with what it printed so far. */
