@@ -47,14 +47,15 @@ public final class TtrpcClient implements AutoCloseable {
   private final String peer;
   private long nextStream = 1;
   private volatile long lastIssued = -1;
+  private final Thread readerThread;
 
   private TtrpcClient(SocketChannel channel, String peer) {
     this.channel = channel;
     this.peer = peer;
     this.writer = new FrameWriter(channel);
-    Thread reader = new Thread(this::readLoop, "ttrpc-client " + peer);
-    reader.setDaemon(true);
-    reader.start();
+    readerThread = new Thread(this::readLoop, "ttrpc-client " + peer);
+    readerThread.setDaemon(true);
+    readerThread.start();
   }
 
   /** Connects to a filesystem unix socket ({@code unix://} prefix allowed). */
@@ -167,7 +168,9 @@ public final class TtrpcClient implements AutoCloseable {
       // Queued in stream-id order (servers want ids increasing on the wire).
       outbox.add(ByteBuffer.wrap(frame));
     }
-    flushOutbox();
+    if (Thread.currentThread() != readerThread) {
+      flushOutbox();
+    } // else: a callback of callAsync run by dispatch; the reader flushes after its batch.
     // The connection may have died between the check and the put: fail rather than hang.
     if (closed.isDone() && pending.remove(stream) != null) {
       reply.completeExceptionally(closed.join());
@@ -236,6 +239,11 @@ public final class TtrpcClient implements AutoCloseable {
           return;
         }
         dispatch(next.get());
+        if (!reader.hasBufferedFrame()) {
+          // Calls sent by callbacks while this batch of replies was dispatched go out in one
+          // write, before the reader waits for more.
+          flushOutbox();
+        }
       }
     } catch (TtrpcException e) {
       shutdown(e);

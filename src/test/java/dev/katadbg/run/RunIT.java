@@ -214,22 +214,23 @@ class RunIT {
 
   /**
    * {@code -t} under {@code script}, which gives katadbg a real terminal: the container sees a
-   * terminal on stdin and stdout, and the user's terminal settings are the same afterwards
-   * (raw mode restored).
+   * terminal on stdin and stdout, of our terminal's size, and the user's terminal settings are
+   * the same afterwards (raw mode restored).
    */
   @Test
   void ttyGivesTheContainerATerminalAndRestoresOurs() throws Exception {
     String id = uniqueId("tty");
     Path before = base.resolve(id + ".before");
     Path after = base.resolve(id + ".after");
-    String inner = "stty -g > " + before + "; " + env.dist().resolve("bin/katadbg") + " run -t"
-        + " --rootfs " + rootfs + " --id " + id + " -- sh -c '[ -t 0 ] && [ -t 1 ] &&"
-        + " echo both-are-terminals; exit 5'; echo katadbg-exit=$?; stty -g > " + after;
+    String inner = "stty rows 33 cols 97; stty -g > " + before + "; "
+        + env.dist().resolve("bin/katadbg") + " run -t --rootfs " + rootfs + " --id " + id
+        + " -- sh -c '[ -t 0 ] && [ -t 1 ] && echo both-are-terminals; busybox stty size;"
+        + " exit 5'; echo katadbg-exit=$?; stty -g > " + after;
     Launched run = launchWithStdin(new File("/dev/null"),
         List.of("script", "-qec", inner, "/dev/null"));
     assertThat(run.await()).as(run.stderr()).isZero();
     assertThat(run.stdout()).as(run.stderr()).contains("both-are-terminals")
-        .contains("katadbg-exit=5");
+        .contains("katadbg-exit=5").as("ResizePty with our size").contains("33 97");
     assertThat(Files.readString(after)).as("terminal settings after the run")
         .isEqualTo(Files.readString(before));
     assertThat(Files.readString(before)).isNotBlank();

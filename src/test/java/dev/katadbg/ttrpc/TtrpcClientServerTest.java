@@ -151,6 +151,41 @@ class TtrpcClientServerTest {
     assertThat(peer.get(10, TimeUnit.SECONDS)).isEqualTo("ok");
   }
 
+  /**
+   * Calls sent from callAsync callbacks run on the reader thread and are written once the
+   * reader has dispatched its batch: were that flush missing, these chains would hang.
+   */
+  @Test
+  void callsChainedFromCallbacksOnTheReaderThreadAreSent() throws Exception {
+    try (TtrpcServer s = echoServer(new CountDownLatch(0));
+        TtrpcClient c = TtrpcClient.connect(s.socket())) {
+      int chains = 16;
+      int length = 200;
+      CountDownLatch done = new CountDownLatch(chains);
+      List<String> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
+      for (int k = 0; k < chains; k++) {
+        int chain = k;
+        new Object() {
+          void next(int i) {
+            if (i == length) {
+              done.countDown();
+              return;
+            }
+            String m = chain + "/" + i;
+            c.callAsync(SVC, "Echo", utf8(m), CallOptions.none()).whenComplete((r, e) -> {
+              if (e != null || !m.equals(new String(r, StandardCharsets.UTF_8))) {
+                wrong.add(m + ": " + e);
+              }
+              next(i + 1);
+            });
+          }
+        }.next(0);
+      }
+      assertThat(done.await(20, TimeUnit.SECONDS)).as("all chains finished").isTrue();
+      assertThat(wrong).isEmpty();
+    }
+  }
+
   @Test
   void deadlinePassesLocallyAndTheLateReplyIsDropped() throws Exception {
     CountDownLatch gate = new CountDownLatch(1);
