@@ -48,6 +48,8 @@ public final class TtrpcClient implements AutoCloseable {
   private long nextStream = 1;
   private volatile long lastIssued = -1;
   private final Thread readerThread;
+  /** Only the reader thread reads and writes it: it sent calls from callbacks. */
+  private boolean readerQueued;
 
   private TtrpcClient(SocketChannel channel, String peer) {
     this.channel = channel;
@@ -170,7 +172,10 @@ public final class TtrpcClient implements AutoCloseable {
     }
     if (Thread.currentThread() != readerThread) {
       flushOutbox();
-    } // else: a callback of callAsync run by dispatch; the reader flushes after its batch.
+    } else {
+      // A callAsync callback run by dispatch: the reader flushes after its batch.
+      readerQueued = true;
+    }
     // The connection may have died between the check and the put: fail rather than hang.
     if (closed.isDone() && pending.remove(stream) != null) {
       reply.completeExceptionally(closed.join());
@@ -239,7 +244,8 @@ public final class TtrpcClient implements AutoCloseable {
           return;
         }
         dispatch(next.get());
-        if (!reader.hasBufferedFrame()) {
+        if (readerQueued && !reader.hasBufferedFrame()) {
+          readerQueued = false;
           // Calls sent by callbacks while this batch of replies was dispatched go out in one
           // write, before the reader waits for more.
           flushOutbox();
