@@ -10,13 +10,14 @@ CALLS=${CALLS:-20000}
 ROUNDS=${ROUNDS:-2}
 SHIM=${SHIM:-/usr/bin/containerd-shim-runc-v2}   # Debian's optimized build: both clients hit it
 go_root="$root/.deps/trixie/usr/lib/go-1.24"
-mvn -B -q -ntp package test-compile -DskipTests
+[ -n "${NOBUILD:-}" ] || mvn -B -q -ntp package test-compile -DskipTests
 
 work=$(mktemp -d /run/katadbg-bench-XXXXXX)
 run_pid=""
 cleanup() {
   if [ -n "$run_pid" ] && kill -0 "$run_pid" 2>/dev/null; then
-    kill -INT "$run_pid"; wait "$run_pid" 2>/dev/null || true
+    # TERM, not INT: a non-interactive shell starts background jobs with SIGINT ignored.
+    kill -TERM "$run_pid"; wait "$run_pid" 2>/dev/null || true
   fi
   rm -rf "$work"
 }
@@ -40,12 +41,15 @@ for _ in $(seq 200); do
 done
 [ -n "${addr:-}" ] || { cat "$work/run.err"; exit 1; }
 
+echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# ttrpc Task.State on one connection — $(nproc) cores, $(date -u +%F), shim $SHIM, $CALLS calls each"
 cp="$root/target/test-classes:$root/target/katadbg/lib/*"
 java=$(sed -n 's/^exec "${KATADBG_JAVA:-\(.*\)}" .*/\1/p' target/katadbg/bin/katadbg)
 for round in $(seq "$ROUNDS"); do
   for k in 1 16; do
     "$java" -cp "$cp" dev.katadbg.bench.StateBench "$addr" "$id" default "$CALLS" "$k"
+    [ "$k" = 1 ] || "$java" -cp "$cp" dev.katadbg.bench.StateBench "$addr" "$id" default "$CALLS" "$k" async
     "$work/ttrpcbench" -socket "$addr" -id "$id" -calls "$CALLS" -inflight "$k"
   done
+  echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 done

@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
     description = {"Run a container through a shim with katadbg as the runtime manager.",
         "No containerd: katadbg runs the shim's start, serves its events socket and sends"
             + " Create, Start, Wait, Delete and Shutdown with no deadlines, so the shim may sit"
-            + " at a breakpoint as long as you like. Exits with the container's status, or "
+            + " at a breakpoint as long as you like. Stdin is relayed to the container (its"
+            + " end closes the container's stdin). Exits with the container's status, or "
             + ExitCode.RUN_FAILED + " if it could not run it."})
 final class RunCommand implements Callable<Integer> {
   private final Map<String, String> env;
@@ -58,6 +59,10 @@ final class RunCommand implements Callable<Integer> {
       description = "The namespace sent to the shim (default: ${DEFAULT-VALUE}).")
   String namespace;
 
+  @Option(names = {"-t", "--tty"}, description = "Give the container a terminal; if stdin is"
+      + " one, it is put in raw mode for the run (restored at exit) and its size follows yours.")
+  boolean tty;
+
   @Option(names = "--timeout", paramLabel = "DURATION", converter = GoDurationConverter.class,
       description = "A deadline for every Task call, e.g. 30s (default: none).")
   Duration timeout;
@@ -90,11 +95,11 @@ final class RunCommand implements Callable<Integer> {
       rs = new RunSpec(binary, debug, Optional.ofNullable(source.bundle),
           Optional.ofNullable(source.rootfs),
           id != null ? id : "katadbg-" + ProcessHandle.current().pid(), namespace, command,
-          Optional.ofNullable(timeout));
+          Optional.ofNullable(timeout), tty);
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCode.USAGE, e.getMessage());
     }
-    ShimRun run = new ShimRun(rs, config, env, spec.commandLine().getOut(),
+    ShimRun run = new ShimRun(rs, config, env, System.in, spec.commandLine().getOut(),
         spec.commandLine().getErr());
     Thread onCtrlC = new Thread(run::abort, "katadbg-run-abort");
     Runtime.getRuntime().addShutdownHook(onCtrlC);

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * An OCI runtime config.json for a command in a rootfs: the defaults containerd's
  * {@code oci.populateDefaultUnixSpec} gives {@code ctr run} (mounts, namespaces, capabilities,
- * masked paths), with no terminal.
+ * masked paths), with or without a terminal.
  */
 final class OciConfig {
   private static final List<String> CAPS = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE",
@@ -19,11 +19,12 @@ final class OciConfig {
 
   private OciConfig() {}
 
-  static String json(Path rootfs, List<String> command, String namespace, String id) {
+  static String json(Path rootfs, List<String> command, String namespace, String id,
+      boolean terminal) {
     JsonObject spec = new JsonObject();
     spec.addProperty("ociVersion", "1.0.2");
     JsonObject process = new JsonObject();
-    process.addProperty("terminal", false);
+    process.addProperty("terminal", terminal);
     JsonObject user = new JsonObject();
     user.addProperty("uid", 0);
     user.addProperty("gid", 0);

@@ -8,10 +8,12 @@ import java.util.Optional;
 
 /**
  * What {@code katadbg run} was asked: the shim, whether to debug it, a bundle or a rootfs, the
- * container id and namespace, the command, and a per-call deadline only if the user wants one.
+ * container id and namespace, the command, a per-call deadline only if the user wants one, and
+ * whether the container gets a terminal ({@code -t}).
  */
 public record RunSpec(Path shim, boolean debug, Optional<Path> bundle, Optional<Path> rootfs,
-    String id, String namespace, List<String> command, Optional<Duration> timeout) {
+    String id, String namespace, List<String> command, Optional<Duration> timeout,
+    boolean tty) {
   public RunSpec {
     if (!shim.isAbsolute()) {
       throw new IllegalArgumentException("shim must be an absolute path, not " + shim);

@@ -6,7 +6,13 @@ import dev.katadbg.shim.DebugShimStart;
 import dev.katadbg.task.EventsService;
 import dev.katadbg.task.TaskClient;
 import dev.katadbg.task.TaskEvents;
+import dev.katadbg.proc.Processes;
+import dev.katadbg.session.Session;
+import dev.katadbg.session.SessionControl;
+import dev.katadbg.session.SessionRegistry;
+import dev.katadbg.task.proto.CloseIORequest;
 import dev.katadbg.task.proto.ConnectRequest;
+import dev.katadbg.task.proto.ResizePtyRequest;
 import dev.katadbg.task.proto.CreateTaskRequest;
 import dev.katadbg.task.proto.DeleteRequest;
 import dev.katadbg.task.proto.KillRequest;
@@ -58,8 +64,10 @@ public final class ShimRun {
   private final RunSpec spec;
   private final KatadbgConfig config;
   private final Map<String, String> env;
+  private final InputStream in;
   private final PrintWriter out;
   private final PrintWriter err;
+  private final Processes processes = Processes.linux();
   private final AtomicBoolean aborted = new AtomicBoolean();
   private final CountDownLatch finished = new CountDownLatch(1);
   private final List<Thread> relays = new ArrayList<>();
@@ -73,10 +81,13 @@ public final class ShimRun {
   private volatile boolean created;
   private volatile String address;
   private volatile int shimPid;
+  private volatile Optional<Terminal> terminal = Optional.empty();
+  private volatile Optional<Path> sessionDir = Optional.empty();
 
-  public ShimRun(RunSpec spec, KatadbgConfig config, Map<String, String> env, PrintWriter out,
-      PrintWriter err) {
+  public ShimRun(RunSpec spec, KatadbgConfig config, Map<String, String> env, InputStream in,
+      PrintWriter out, PrintWriter err) {
     this.spec = spec;
+    this.in = in;
     this.config = config;
     this.env = Map.copyOf(env);
     this.out = out;
@@ -89,19 +100,29 @@ public final class ShimRun {
       prepare();
       startShim();
       connect();
+      Path stdin = fifo(work.resolve("stdin"));
       Path stdout = fifo(work.resolve("stdout"));
-      Path stderr = fifo(work.resolve("stderr"));
       relay(stdout, out, "");
-      relay(stderr, err, "");
       CreateTaskRequest.Builder create = CreateTaskRequest.newBuilder().setId(spec.id())
-          .setBundle(bundle.toString()).setStdout(stdout.toString())
-          .setStderr(stderr.toString());
+          .setBundle(bundle.toString()).setStdin(stdin.toString())
+          .setStdout(stdout.toString()).setTerminal(spec.tty());
+      if (!spec.tty()) {
+        // With a terminal the console carries both: containerd sends no stderr then.
+        Path stderr = fifo(work.resolve("stderr"));
+        relay(stderr, err, "");
+        create.setStderr(stderr.toString());
+      }
       int pid = task.create(create.build()).getPid();
       created = true;
       note("created " + spec.id() + ", pid " + pid);
       if (aborted.get()) {
         throw new RunException("interrupted");
       }
+      if (spec.tty()) {
+        setUpTerminal();
+      }
+      // After Create: the shim has opened its end, so opening ours does not block.
+      relayStdin(stdin);
       task.start(StartRequest.newBuilder().setId(spec.id()).build());
       WaitResponse w = task.waitFor(WaitRequest.newBuilder().setId(spec.id()).build());
       joinRelays();
@@ -113,9 +134,87 @@ public final class ShimRun {
     } catch (IOException e) {
       throw new RunException(e.getMessage(), e);
     } finally {
+      terminal.ifPresent(Terminal::restore);
       cleanup();
       finished.countDown();
     }
+  }
+
+  /**
+   * The user's terminal, if stdin is one, goes raw for the run (restored on every exit: the
+   * end of {@link #run} and {@link #abort}); the container's terminal gets its size, and its
+   * changes when SIGWINCH says so.
+   */
+  private void setUpTerminal() throws IOException, TtrpcException {
+    Optional<Terminal> t = Terminal.onStdin();
+    if (t.isEmpty()) {
+      note("stdin is not a terminal: the container's terminal keeps its default size");
+      return;
+    }
+    terminal = t;
+    resize();
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), sig -> {
+        Thread r = new Thread(this::resizeQuietly, "katadbg-run-winch");
+        r.setDaemon(true);
+        r.start();
+      });
+    } catch (IllegalArgumentException e) {
+      note("no SIGWINCH forwarding: " + e.getMessage());
+    }
+    t.get().makeRaw();
+  }
+
+  private void resize() throws TtrpcException {
+    Optional<Terminal.Size> size = Terminal.size();
+    if (size.isPresent() && size.get().rows() > 0 && size.get().columns() > 0) {
+      task.resizePty(ResizePtyRequest.newBuilder().setId(spec.id())
+          .setWidth(size.get().columns()).setHeight(size.get().rows()).build());
+    }
+  }
+
+  private void resizeQuietly() {
+    try {
+      if (created && !finishedRun()) {
+        resize();
+      }
+    } catch (TtrpcException e) {
+      // The container may have just exited; the next resize or the run's end says more.
+    }
+  }
+
+  private boolean finishedRun() {
+    return finished.getCount() == 0;
+  }
+
+  /**
+   * Our stdin to the container's stdin FIFO; at its end the FIFO is closed and CloseIO sent,
+   * as ctr does, so a command reading stdin (cat) sees its end too.
+   */
+  private void relayStdin(Path fifo) {
+    Thread t = new Thread(() -> {
+      try (var w = Files.newOutputStream(fifo)) {
+        byte[] buf = new byte[8192];
+        for (int n; (n = in.read(buf)) >= 0; ) {
+          if (n > 0) {
+            w.write(buf, 0, n);
+            w.flush();
+          }
+        }
+      } catch (IOException e) {
+        // The container's stdin went away (it exited): nothing more to send.
+      }
+      TaskClient c = task;
+      if (c != null && !finishedRun() && !aborted.get()) {
+        try {
+          c.closeIO(CloseIORequest.newBuilder().setId(spec.id()).setStdin(true).build());
+        } catch (TtrpcException e) {
+          // Exited meanwhile: its stdin is closed anyway.
+        }
+      }
+    }, "relay stdin " + fifo);
+    t.setDaemon(true);
+    t.start();
   }
 
   /**
@@ -127,24 +226,61 @@ public final class ShimRun {
     if (!aborted.compareAndSet(false, true)) {
       return;
     }
+    terminal.ifPresent(Terminal::restore);
     note("interrupted: killing " + spec.id());
     TaskClient t = task;
+    boolean killed = false;
     if (t != null && created) {
       try {
         t.ttrpc().call(TaskClient.SERVICE, "Kill", KillRequest.newBuilder().setId(spec.id())
             .setSignal(Integer.parseInt(SIGKILL)).setAll(true).build(),
             com.google.protobuf.Empty.parser(), t.options().withTimeout(ABORT_GRACE));
+        killed = true;
       } catch (TtrpcException e) {
         note("kill failed: " + e.getMessage());
       }
     }
     try {
+      if (!killed || !finished.await(ABORT_GRACE.toSeconds(), TimeUnit.SECONDS)) {
+        // The shim cannot answer (stopped in the debugger, or before Create returned): end it,
+        // and its debugger, so the blocked call fails and the run cleans up.
+        endShim();
+      }
       if (!finished.await(ABORT_GRACE.toSeconds() * 2, TimeUnit.SECONDS)) {
-        note("the shim did not wind down; leaving " + (work == null ? "nothing" : work));
+        note("the run did not wind down; leaving " + (work == null ? "nothing" : work));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Ends the shim without its cooperation. Under the debugger, the session's Delve and shim
+   * are killed together (a shim stopped by ptrace is let go when Delve dies); then our
+   * connection is closed so a call waiting on the shim returns at once.
+   */
+  private void endShim() {
+    Optional<Session> s = debugSession();
+    if (s.isPresent()) {
+      note("ending the shim and its debugger (session " + s.get().dir() + ")");
+      new SessionControl(processes).stop(s.get(), true);
+    }
+    int pid = shimPid;
+    if (pid > 0) {
+      processes.get(pid).ifPresent(p -> processes.kill(p.pid(), p.startTime()));
+    }
+    TaskClient t = task;
+    if (t != null) {
+      t.close();
+    }
+  }
+
+  private Optional<Session> debugSession() {
+    if (!spec.debug()) {
+      return Optional.empty();
+    }
+    return SessionRegistry.open(config.stateDir(),
+        r -> processes.isAlive(r.pid(), r.startTime())).get(spec.namespace(), spec.id());
   }
 
   private void prepare() throws IOException {
@@ -167,7 +303,8 @@ public final class ShimRun {
         throw new RunException("rootfs " + rootfs + " is not a directory");
       }
       Files.writeString(bundle.resolve("config.json"),
-          OciConfig.json(rootfs, spec.command(), spec.namespace(), spec.id()));
+          OciConfig.json(rootfs, spec.command(), spec.namespace(), spec.id(),
+              spec.tty()));
     }
     // The shim's daemon opens "log" in its cwd for writing and blocks until it has a reader.
     Path log = bundle.resolve("log");
@@ -232,6 +369,7 @@ public final class ShimRun {
       if (r.error().isPresent()) {
         throw new RunException("shim start under the debugger failed: " + r.error().get());
       }
+      sessionDir = r.sessionDir();
       note("debug session " + r.sessionDir().map(Path::toString).orElse("?")
           + " (katadbg sessions shows where Delve listens)");
       reply = r.reply().get();
@@ -319,16 +457,39 @@ public final class ShimRun {
         note("shim delete: " + e.getMessage());
       }
     }
+    endDebugSession();
     if (events != null) {
       events.close();
     }
     logFifo.ifPresent(f -> unblockAndRemove(f));
     if (work != null) {
-      for (String f : List.of("stdout", "stderr")) {
+      for (String f : List.of("stdin", "stdout", "stderr")) {
         unblockAndRemove(work.resolve(f));
       }
       deleteTree(work);
     }
+  }
+
+  /**
+   * The run's own debug session ends with it: Delve (headless, multi-client) outlives its
+   * target, so it is stopped (with whatever shim it still holds) and the session's directory
+   * removed, on every path out of the run.
+   */
+  private void endDebugSession() {
+    if (!spec.debug()) {
+      return;
+    }
+    Optional<Session> s = debugSession();
+    SessionRegistry registry = SessionRegistry.open(config.stateDir(),
+        r -> processes.isAlive(r.pid(), r.startTime()));
+    s.ifPresent(session -> {
+      if (processes.isAlive(session.debugger().pid(), session.debugger().startTime())
+          || session.shim().map(r -> processes.isAlive(r.pid(), r.startTime())).orElse(false)) {
+        new SessionControl(processes).stop(session, true);
+      }
+      registry.remove(session);
+    });
+    sessionDir.filter(Files::isDirectory).ifPresent(ShimRun::deleteTree);
   }
 
   private void awaitEvent(String topic, Duration grace) {

@@ -53,6 +53,15 @@ public final class FrameReader {
     return Optional.of(new Frame(streamId, type, flags, payload.array()));
   }
 
+  /** Whether a whole frame is already buffered, so the next {@link #read} will not block. */
+  public boolean hasBufferedFrame() {
+    if (buf.remaining() < Frame.HEADER_LENGTH) {
+      return false;
+    }
+    long length = Integer.toUnsignedLong(buf.getInt(buf.position()));
+    return buf.remaining() - Frame.HEADER_LENGTH >= length;
+  }
+
   /**
    * Makes {@code n} bytes (at most the buffer) readable; false on end of stream with nothing
    * buffered, an error on end of stream inside them.

@@ -102,10 +102,14 @@ class RunIT {
     List<String> cmd = new ArrayList<>();
     cmd.add(env.dist().resolve("bin/katadbg").toString());
     cmd.addAll(List.of(args));
+    return launchWithStdin(new File("/dev/null"), cmd);
+  }
+
+  static Launched launchWithStdin(File stdin, List<String> cmd) throws IOException {
     String stem = uniqueId("out");
     Path out = base.resolve(stem + ".out");
     Path err = base.resolve(stem + ".err");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(new File("/dev/null"))
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(stdin)
         .redirectOutput(out.toFile()).redirectError(err.toFile());
     pb.environment().clear();
     pb.environment().putAll(Map.of("PATH", TestEnv.SYSTEM_PATH,
@@ -193,6 +197,122 @@ class RunIT {
     } finally {
       writeConfig("");
     }
+  }
+
+  @Test
+  void stdinIsRelayedAndItsEndClosesTheContainersStdin() throws Exception {
+    Path input = base.resolve(uniqueId("stdin"));
+    Files.writeString(input, "hello\nfrom stdin\n");
+    Launched run = launchWithStdin(input.toFile(), List.of(
+        env.dist().resolve("bin/katadbg").toString(), "run", "--rootfs", rootfs.toString(),
+        "--id", uniqueId("stdin"), "--", "cat"));
+    // cat exits only when its stdin ends: the exit proves CloseIO reached it.
+    assertThat(run.await()).as(run.stderr()).isZero();
+    assertThat(run.stdout()).isEqualTo("hello\nfrom stdin\n");
+    assertThat(leftovers()).as("work dirs left under state/run").isZero();
+  }
+
+  /**
+   * {@code -t} under {@code script}, which gives katadbg a real terminal: the container sees a
+   * terminal on stdin and stdout, of our terminal's size, and the user's terminal settings are
+   * the same afterwards (raw mode restored).
+   */
+  @Test
+  void ttyGivesTheContainerATerminalAndRestoresOurs() throws Exception {
+    String id = uniqueId("tty");
+    Path before = base.resolve(id + ".before");
+    Path after = base.resolve(id + ".after");
+    String inner = "stty rows 33 cols 97; stty -g > " + before + "; "
+        + env.dist().resolve("bin/katadbg") + " run -t --rootfs " + rootfs + " --id " + id
+        + " -- sh -c '[ -t 0 ] && [ -t 1 ] && echo both-are-terminals; busybox stty size;"
+        + " exit 5'; echo katadbg-exit=$?; stty -g > " + after;
+    Launched run = launchWithStdin(new File("/dev/null"),
+        List.of("script", "-qec", inner, "/dev/null"));
+    assertThat(run.await()).as(run.stderr()).isZero();
+    assertThat(run.stdout()).as(run.stderr()).contains("both-are-terminals")
+        .contains("katadbg-exit=5").as("ResizePty with our size").contains("33 97");
+    assertThat(Files.readString(after)).as("terminal settings after the run")
+        .isEqualTo(Files.readString(before));
+    assertThat(Files.readString(before)).isNotBlank();
+    assertThat(leftovers()).as("work dirs left under state/run").isZero();
+  }
+
+  @Test
+  void aPreparedBundleNamedAfterTheIdRunsAndIsKept() throws Exception {
+    String id = uniqueId("bundle");
+    Path bundle = Files.createDirectories(base.resolve("bundles").resolve(id));
+    Files.writeString(bundle.resolve("config.json"), OciConfig.json(rootfs,
+        List.of("sh", "-c", "echo from the bundle; exit 4"), "default", id, false));
+    Launched run = launch("run", "--bundle", bundle.toString(), "--id", id);
+    assertThat(run.await()).as(run.stderr()).isEqualTo(4);
+    assertThat(run.stdout()).isEqualTo("from the bundle\n");
+    assertThat(events(run.stderr())).as(run.stderr())
+        .containsSubsequence("/tasks/create", "/tasks/exit", "/tasks/delete");
+    assertThat(run.stderr()).doesNotContain("shim delete failed").doesNotContain("failed:");
+    assertThat(bundle.resolve("config.json")).as("the user's bundle is theirs").exists();
+    assertThat(bundle.resolve("log")).as("our log FIFO is removed").doesNotExist();
+    assertThat(leftovers()).as("work dirs left under state/run").isZero();
+  }
+
+  /**
+   * Ctrl-C while the shim sits at a breakpoint in Create, before Create has returned: nobody
+   * can ask the shim anything, so the run ends it and its Delve, and leaves nothing behind.
+   */
+  @Test
+  void ctrlCAtACreateBreakpointEndsShimAndDelveAndLeavesNothing() throws Exception {
+    writeConfig("wait_for_client = false\nbreakpoints = [\"" + CREATE + "\"]\n");
+    try {
+      String id = uniqueId("dbgint");
+      Launched run = launch("run", "--debug", "--rootfs", rootfs.toString(), "--id", id, "--",
+          "echo", "never");
+      JsonObject session = await("a running session for " + id, () -> sessions().stream()
+          .filter(s -> s.get("id").getAsString().equals(id)
+              && s.get("state").getAsString().equals("running")).findFirst());
+      try (DelveClient c = DelveClient.connect(
+          DelveAddress.parse(session.get("listen").getAsString()), Duration.ofSeconds(10))) {
+        DebuggerState stop = await("the stop at Create", () -> Optional.of(c.state(true))
+            .filter(s -> !s.running()));
+        assertThat(stop.currentThread()).get().extracting(t -> t.function()).isEqualTo(CREATE);
+      }
+      assertThat(processesMentioning(id)).as("shim and dlv of the run while stopped")
+          .isNotEmpty();
+      new ProcessBuilder("kill", "-INT", Long.toString(run.process().pid())).start().waitFor();
+      int code = run.await();
+      assertThat(code).as(run.stderr()).isNotZero();
+      assertThat(run.stderr()).contains("interrupted: killing " + id);
+      assertThat(run.stdout()).isEmpty();
+      await("no process of the run left", () -> Optional.of(processesMentioning(id))
+          .filter(List::isEmpty));
+      assertThat(base.resolve("state/sessions/default").resolve(id))
+          .as("the session's directory").doesNotExist();
+      assertThat(sessions()).noneMatch(s -> s.get("id").getAsString().equals(id));
+      assertThat(leftovers()).as("work dirs (with the bundle) left under state/run").isZero();
+    } finally {
+      writeConfig("");
+    }
+  }
+
+  /** Live processes whose command line mentions {@code word} (the shim's -id, dlv's args). */
+  static List<String> processesMentioning(String word) {
+    List<String> found = new ArrayList<>();
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path p : procs.filter(d -> d.getFileName().toString().matches("\\d+")).toList()) {
+        try {
+          String cmdline = new String(Files.readAllBytes(p.resolve("cmdline")),
+              StandardCharsets.UTF_8).replace('\0', ' ');
+          String stat = Files.readString(p.resolve("stat"));
+          boolean zombie = stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+          if (!zombie && cmdline.contains(word)) {
+            found.add(p.getFileName() + " " + cmdline);
+          }
+        } catch (IOException e) {
+          // Exited while we looked.
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return found;
   }
 
   @Test

@@ -75,6 +75,22 @@ class FrameReaderTest {
   }
 
   @Test
+  void hasBufferedFrameSaysWhetherTheNextReadCanBlock() throws IOException {
+    byte[] two = new byte[10 + 3 + 10 + 5];
+    System.arraycopy(header(3, 1, 2, 0), 0, two, 0, 10);
+    System.arraycopy(header(5, 3, 2, 0), 0, two, 13, 10);
+    FrameReader r = new FrameReader(of(two));
+    assertThat(r.hasBufferedFrame()).as("nothing read yet").isFalse();
+    r.read().orElseThrow();
+    assertThat(r.hasBufferedFrame()).as("second frame arrived with the first").isTrue();
+    r.read().orElseThrow();
+    assertThat(r.hasBufferedFrame()).isFalse();
+    FrameReader partial = new FrameReader(trickle(two, 16));
+    partial.read().orElseThrow();
+    assertThat(partial.hasBufferedFrame()).as("only 3 bytes of the next header").isFalse();
+  }
+
+  @Test
   void oversizeLengthIsRejectedBeforeAnyAllocation() {
     // 0xFFFFFFFF bytes declared, none sent: an allocation would be 4 GiB.
     FrameReader r = new FrameReader(of(header(0xFFFF_FFFFL, 1, 2, 0)));
