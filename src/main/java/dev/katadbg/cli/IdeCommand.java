@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.katadbg.control.Control;
 import dev.katadbg.control.ControlException;
+import dev.katadbg.control.TargetState;
 import dev.katadbg.control.VsCodeLaunch;
 import dev.katadbg.elf.ElfBinary;
 import dev.katadbg.elf.GoBuildInfo;
@@ -74,6 +75,7 @@ final class IdeCommand implements Runnable {
     public Integer call() {
       Session s = Registries.live(Registries.open(env), Optional.ofNullable(query));
       PrintWriter err = spec.commandLine().getErr();
+      warnIfAttachWouldWait(s, err);
       Optional<String> buildPath = Optional.ofNullable(from).or(() -> buildPath(s, err));
       String local = source == null ? VsCodeLaunch.WORKSPACE
           : source.toAbsolutePath().toString();
@@ -103,6 +105,33 @@ final class IdeCommand implements Runnable {
       }
       out.println("wrote configuration 'katadbg " + s.id() + "' to " + file);
       return ExitCode.OK;
+    }
+
+    /**
+     * An IDE's remote attach halts a running target first, which Delve 1.24 cannot do for a
+     * launched shim whose daemon has not stopped since the start process exited: the attach then
+     * waits for the daemon's next stop. Whether it has stopped since is not visible from outside.
+     */
+    private static void warnIfAttachWouldWait(Session s, PrintWriter err) {
+      Processes processes = Processes.linux();
+      boolean startGone = s.startProcess()
+          .map(r -> !processes.isAlive(r.pid(), r.startTime())).orElse(false);
+      if (s.origin() != Session.Origin.LAUNCHED || !startGone) {
+        return;
+      }
+      try (Control c = Control.connect(s, processes)) {
+        TargetState st = c.state();
+        if (st.status() == TargetState.Status.RUNNING) {
+          err.println("katadbg: warning: the shim runs; an IDE's attach halts it first, which"
+              + " Delve cannot do if the daemon has not stopped since its start process exited"
+              + " (the attach then waits for its next stop). Attach while it is stopped, or"
+              + " give it a debugger of its own first: katadbg stop " + s.namespace() + "/"
+              + s.id() + ", then katadbg attach "
+              + s.shim().map(r -> Integer.toString(r.pid())).orElse(s.id()));
+        }
+      } catch (ControlException e) {
+        throw new CliException(ExitCode.FAILURE, e.getMessage());
+      }
     }
 
     /** The shim's build directory from its Go build info and Delve's source list. */

@@ -291,6 +291,28 @@ class ClientsIT {
     assertThat(done.stdout()).isEqualTo("done\n");
   }
 
+  // Item 4: in the window in which Delve cannot halt the daemon, an IDE's attach would hang;
+  // ide vscode warns of it (and still prints the configuration); state answers at once.
+  @Test
+  void ideVsCodeWarnsWhenAnAttachWouldWaitForTheDaemon() throws Exception {
+    fx.writeConfig("window", Map.of("wait_for_client", "false"));
+    String id = uniqueId("win");
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/sleep", "60");
+    fx.awaitSession(id, "running");
+    await("the container running", () -> Optional.of(containerd.ctr("task", "ls").stdout())
+        .filter(out -> out.lines().anyMatch(l -> l.startsWith(id) && l.contains("RUNNING"))));
+    assertThat(ok("state", id).stdout()).startsWith("running");
+    CommandResult ide = ok("ide", "vscode", id, "--build-dir", "/usr/share/gocode/src");
+    int daemon = fx.awaitSession(id, "running").get("shimPid").getAsInt();
+    assertThat(ide.stderr()).contains("an IDE's attach halts it first")
+        .contains("katadbg attach " + daemon);
+    assertThat(JsonParser.parseString(ide.stdout()).getAsJsonObject().get("mode").getAsString())
+        .isEqualTo("remote");
+    containerd.ctr("task", "kill", "-s", "KILL", id);
+    assertThat(fx.finish(run).exitCode()).isEqualTo(137);
+  }
+
   /** Runs a command with the given stdin; its stderr goes with its stdout. */
   static CommandResult withInput(String stdin, String... cmd) throws Exception {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
