@@ -51,6 +51,27 @@ final class AttachCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    SessionRegistry registry = Registries.open(env);
+    Shim shim = Shims.resolve(target, Shims.find(registry));
+    Attacher.Attached a = attach(env, registry, shim, listen, checkGoVersion,
+        spec.commandLine().getErr());
+    PrintWriter out = spec.commandLine().getOut();
+    Session s = a.session();
+    out.println((a.reused() ? "already attached: " : "attached: ") + shim.describe());
+    out.println("debugger: " + s.listen() + " (dlv pid " + s.debugger().pid() + ", session "
+        + s.namespace() + "/" + s.id() + ", " + s.origin().name().toLowerCase(java.util.Locale.ROOT)
+        + ")");
+    out.println("connect:  dlv connect " + s.listen());
+    out.println("detach:   katadbg detach " + shim.pid() + "   (the shim keeps running)");
+    return ExitCode.OK;
+  }
+
+  /**
+   * Attaches a headless Delve to {@code shim} with the config's [debugger] settings, {@code
+   * listen} and {@code checkGoVersion} overriding them when given.
+   */
+  static Attacher.Attached attach(Map<String, String> env, SessionRegistry registry, Shim shim,
+      String listen, Boolean checkGoVersion, PrintWriter err) {
     KatadbgConfig config;
     try {
       config = KatadbgConfig.load(env);
@@ -63,8 +84,6 @@ final class AttachCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCode.USAGE, "--listen: " + e.getMessage());
     }
-    SessionRegistry registry = Registries.open(env);
-    Shim shim = Shims.resolve(target, Shims.find(registry));
     String configured = config.debugger().path();
     Path dlv = DelveLauncher.locate(configured, env.getOrDefault("PATH", "/usr/bin:/bin"))
         .orElseThrow(() -> new CliException(ExitCode.FAILURE, "dlv not found "
@@ -72,28 +91,17 @@ final class AttachCommand implements Callable<Integer> {
             + ": install Delve (go install github.com/go-delve/delve/cmd/dlv@latest) or set"
             + " [debugger] path in " + config.source().map(Path::toString)
                 .orElse(KatadbgConfig.DEFAULT_PATH)));
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
     if (policy.isRemote()) {
       err.println("katadbg: warning: Delve will listen on " + policy.text()
           + ", reachable from other hosts; anyone who connects controls the shim");
     }
-    Attacher.Attached a;
     try {
-      a = new Attacher(registry, Processes.linux(), new DelveLauncher(),
+      return new Attacher(registry, Processes.linux(), new DelveLauncher(),
           PtraceAccess.ofThisProcess()).attach(shim, new Attacher.Request(dlv, policy,
               checkGoVersion != null ? checkGoVersion : config.debugger().checkGoVersion(),
               config.debugger().startTimeout()));
     } catch (AttachException e) {
       throw new CliException(ExitCode.FAILURE, e.getMessage());
     }
-    Session s = a.session();
-    out.println((a.reused() ? "already attached: " : "attached: ") + shim.describe());
-    out.println("debugger: " + s.listen() + " (dlv pid " + s.debugger().pid() + ", session "
-        + s.namespace() + "/" + s.id() + ", " + s.origin().name().toLowerCase(java.util.Locale.ROOT)
-        + ")");
-    out.println("connect:  dlv connect " + s.listen());
-    out.println("detach:   katadbg detach " + shim.pid() + "   (the shim keeps running)");
-    return ExitCode.OK;
   }
 }

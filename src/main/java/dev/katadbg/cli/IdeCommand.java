@@ -125,9 +125,8 @@ final class IdeCommand implements Runnable {
           err.println("katadbg: warning: the shim runs; an IDE's attach halts it first, which"
               + " Delve cannot do if the daemon has not stopped since its start process exited"
               + " (the attach then waits for its next stop). Attach while it is stopped, or"
-              + " give it a debugger of its own first: katadbg stop " + s.namespace() + "/"
-              + s.id() + ", then katadbg attach "
-              + s.shim().map(r -> Integer.toString(r.pid())).orElse(s.id()));
+              + " give it a debugger of its own first: katadbg reattach " + s.namespace() + "/"
+              + s.id());
         }
       } catch (ControlException e) {
         throw new CliException(ExitCode.FAILURE, e.getMessage());

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Debug containerd shim v2 runtimes (Kata, runc, ...) under Delve.",
     subcommands = {SessionsCommand.class, StopCommand.class, PsCommand.class,
-        AttachCommand.class, DetachCommand.class, ConnectCommand.class, StateCommand.class,
+        AttachCommand.class, ReattachCommand.class, DetachCommand.class, ConnectCommand.class, StateCommand.class,
         BreakCommand.class, ContinueCommand.class, StackCommand.class, IdeCommand.class,
         RunCommand.class, ShimCommand.class, InstallCommand.class, UninstallCommand.class,
         DoctorCommand.class, TimeoutsCommand.class,

@@ -146,6 +146,23 @@ public final class Control implements AutoCloseable {
   }
 
   /**
+   * The user's breakpoints as {@code FILE:LINE} locations, to set again elsewhere: katadbg's own
+   * stop at the start process's exit and Delve's internal ones are left out.
+   */
+  public List<String> breakpointLocations() {
+    try {
+      return client.breakpoints().stream()
+          .filter(b -> b.id() > 0 && !b.name().equals(START_EXIT_BREAKPOINT) && !b.pending()
+              && !b.file().isEmpty() && !b.file().startsWith("<") && b.line() > 0)
+          .map(b -> b.file() + ":" + b.line())
+          .distinct()
+          .toList();
+    } catch (DelveException e) {
+      throw failed("list breakpoints", e);
+    }
+  }
+
+  /**
    * Creates a breakpoint at a Delve location expression. A running target is halted for it (Delve
    * changes breakpoints only while stopped) and continued again.
    *
@@ -166,9 +183,9 @@ public final class Control implements AutoCloseable {
               + " shim's start process (pid " + startPid + ") has exited, and from then on"
               + " Delve refuses every new breakpoint. Set them before (while the shim waits"
               + " for a client, or in [debugger] breakpoints), or give the shim a debugger of"
-              + " its own: katadbg stop SESSION, then katadbg attach "
-              + (daemonPid > 0 ? Integer.toString(daemonPid) : "SESSION")
-              + " (clients now connected are dropped, breakpoints cleared)");
+              + " its own that has no such limit: katadbg reattach SESSION (it detaches this one,"
+              + " attaches to the daemon, pid " + daemonPid + ", and sets the breakpoints again;"
+              + " clients now connected are dropped)");
         }
         throw failed("cannot set a breakpoint at '" + location + "'", e);
       }

@@ -261,27 +261,38 @@ class ClientsIT {
   }
 
   // Delve 1.24 refuses new breakpoints once the start process has exited (see DapClientIT);
-  // katadbg break says so and names the way out, which works: stop, attach, break.
+  // katadbg break says so and names the way out, which works: reattach carries the breakpoints
+  // over to a fresh attached Delve, which takes new ones.
   @Test
-  void afterTheStartProcessExitedAFreshAttachTakesNewBreakpoints() throws Exception {
+  void afterTheStartProcessExitedReattachGivesADebuggerThatTakesNewBreakpoints()
+      throws Exception {
     fx.writeConfig("reattach", Map.of("wait_for_client", "false", "breakpoints",
         "[" + WrapperFixture.toml(CREATE) + "]"));
     String id = uniqueId("reat");
     RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
         containerd.rootfs().toString(), id, "/bin/sh", "-c", "sleep 3; echo done");
     fx.awaitSession(id, "running");
-    assertThat(awaitStop(id, new ArrayList<>()).get("function").getAsString()).isEqualTo(CREATE);
-    int daemon = fx.awaitSession(id, "running").get("shimPid").getAsInt();
+    JsonObject atCreate = awaitStop(id, new ArrayList<>());
+    assertThat(atCreate.get("function").getAsString()).isEqualTo(CREATE);
+    JsonObject session = fx.awaitSession(id, "running");
+    int daemon = session.get("shimPid").getAsInt();
+    int oldDebugger = session.get("debuggerPid").getAsInt();
 
     CommandResult refused = katadbg("break", id, DELETE);
     assertThat(refused.exitCode()).as(refused.describe()).isEqualTo(1);
     assertThat(refused.stderr()).contains("has exited, and from then on Delve refuses every new"
-        + " breakpoint").contains("katadbg attach " + daemon);
+        + " breakpoint").contains("katadbg reattach SESSION").contains("pid " + daemon);
 
-    assertThat(ok("stop", id).stdout()).contains("keeps running");
-    assertThat(ok("attach", Integer.toString(daemon)).stdout()).startsWith("attached: pid "
-        + daemon);
-    assertThat(ok("break", id, DELETE).stdout()).startsWith("breakpoint 1 set at " + DELETE);
+    CommandResult re = ok("reattach", id);
+    assertThat(re.stdout()).contains("reattached default/" + id + ": shim pid " + daemon)
+        .contains("breakpoints set again: " + atCreate.get("file").getAsString() + ":"
+            + atCreate.get("line").getAsInt());
+    JsonObject attached = fx.awaitSession(id, "running");
+    assertThat(attached.get("origin").getAsString()).isEqualTo("attached");
+    assertThat(attached.get("debuggerPid").getAsInt()).isNotEqualTo(oldDebugger);
+    assertThat(ok("reattach", id).stdout()).contains("already has a debugger of its own");
+
+    assertThat(ok("break", id, DELETE).stdout()).startsWith("breakpoint 2 set at " + DELETE);
     JsonObject atDelete = awaitStop(id, new ArrayList<>());
     assertThat(atDelete.get("function").getAsString()).isEqualTo(DELETE);
     assertThat(atDelete.get("pid").getAsInt()).isEqualTo(daemon);
@@ -306,7 +317,8 @@ class ClientsIT {
     CommandResult ide = ok("ide", "vscode", id, "--build-dir", "/usr/share/gocode/src");
     int daemon = fx.awaitSession(id, "running").get("shimPid").getAsInt();
     assertThat(ide.stderr()).contains("an IDE's attach halts it first")
-        .contains("katadbg attach " + daemon);
+        .contains("katadbg reattach default/" + id);
+    assertThat(daemon).isPositive();
     assertThat(JsonParser.parseString(ide.stdout()).getAsJsonObject().get("mode").getAsString())
         .isEqualTo("remote");
     containerd.ctr("task", "kill", "-s", "KILL", id);

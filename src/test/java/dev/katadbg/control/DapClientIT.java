@@ -368,7 +368,7 @@ class DapClientIT {
       CommandResult brk = fx.katadbg("break", id, cfg.serverFile() + ":" + deleteLine);
       assertThat(brk.exitCode()).as(brk.describe()).isEqualTo(1);
       assertThat(brk.stderr()).contains("start process (pid " + startPid + ") has exited")
-          .contains("katadbg attach ");
+          .contains("katadbg reattach SESSION");
 
       try (DapSession dap = new DapSession(cfg.vscode(), Map.of("stopOnEntry", true))) {
         SetBreakpointsResponse set = get(dap.dlv.setBreakpoints(

@@ -1,0 +1,91 @@
+package dev.katadbg.cli;
+
+import dev.katadbg.attach.Attacher;
+import dev.katadbg.control.Control;
+import dev.katadbg.control.ControlException;
+import dev.katadbg.discovery.Shim;
+import dev.katadbg.proc.Processes;
+import dev.katadbg.session.Session;
+import dev.katadbg.session.SessionControl;
+import dev.katadbg.session.SessionRegistry;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "reattach", mixinStandardHelpOptions = true,
+    description = {"Give a wrapper session's shim a debugger of its own: detach the Delve that"
+        + " launched it (katadbg stop), attach a fresh one to the daemon (katadbg attach) and"
+        + " set the breakpoints again.",
+        "Delve 1.24 refuses new breakpoints once the shim's start process has exited, and"
+        + " cannot halt the daemon until it has stopped once; an attached Delve has neither"
+        + " limit. Clients connected to the old debugger are dropped."})
+final class ReattachCommand implements Callable<Integer> {
+  private final Map<String, String> env;
+
+  @Spec CommandSpec spec;
+
+  @Parameters(paramLabel = "SESSION", arity = "0..1",
+      description = "Sandbox id, NAMESPACE/ID or a unique prefix (default: the newest live one).")
+  String query;
+
+  @Option(names = "--listen", paramLabel = "ADDR",
+      description = "Where the new Delve listens (default: [debugger] listen of the config).")
+  String listen;
+
+  ReattachCommand(Map<String, String> env) {
+    this.env = env;
+  }
+
+  @Override
+  public Integer call() {
+    SessionRegistry registry = Registries.open(env);
+    Session s = Registries.live(registry, Optional.ofNullable(query));
+    String name = s.namespace() + "/" + s.id();
+    PrintWriter out = spec.commandLine().getOut();
+    if (s.origin() == Session.Origin.ATTACHED) {
+      out.println(name + " already has a debugger of its own at " + s.listen());
+      return ExitCode.OK;
+    }
+    int pid = s.shim().map(Session.ProcessRef::pid).orElseThrow(() -> new CliException(
+        ExitCode.FAILURE, "session " + name + " has no daemon yet (the shim has not replied):"
+            + " continue it first"));
+    List<String> carried;
+    try (Control c = Control.connect(s, Processes.linux())) {
+      carried = c.breakpointLocations();
+    } catch (ControlException e) {
+      throw new CliException(ExitCode.FAILURE, e.getMessage());
+    }
+    try {
+      new SessionControl(Processes.linux()).stop(s, false);
+    } catch (IllegalStateException e) {
+      throw new CliException(ExitCode.FAILURE, e.getMessage());
+    }
+    registry.remove(s);
+    Shim shim = Shims.resolve(Integer.toString(pid), Shims.find(registry));
+    Attacher.Attached a = AttachCommand.attach(env, registry, shim, listen, null,
+        spec.commandLine().getErr());
+    List<String> set = new ArrayList<>();
+    try (Control c = Control.connect(a.session(), Processes.linux())) {
+      for (String location : carried) {
+        c.createBreakpoint(location);
+        set.add(location);
+      }
+    } catch (ControlException e) {
+      throw new CliException(ExitCode.FAILURE, "reattached " + name + " at "
+          + a.session().listen() + ", but breakpoints " + carried + " not all set again ("
+          + e.getMessage() + "); set " + set + " so far");
+    }
+    out.println("reattached " + name + ": shim pid " + pid + ", debugger "
+        + a.session().listen() + " (dlv pid " + a.session().debugger().pid() + ", attached)");
+    out.println("breakpoints set again: " + (set.isEmpty() ? "none" : String.join(", ", set)));
+    return ExitCode.OK;
+  }
+}
