@@ -109,6 +109,24 @@ class ProcessesTest {
   }
 
   @Test
+  void stopsAndContinuesAChildByIdentity() throws Exception {
+    Process sleep = start("sleep", "30");
+    int pid = (int) sleep.pid();
+    await("sleep has exec'd", () -> processes.get(pid)
+        .filter(p -> p.comm().equals("sleep")).isPresent());
+    long startTime = processes.get(pid).orElseThrow().startTime();
+
+    processes.stopOrContinue(pid, startTime + 1, false); // another process with that pid
+    Thread.sleep(200);
+    assertThat(processes.get(pid).orElseThrow().state()).isEqualTo('S');
+
+    processes.stopOrContinue(pid, startTime, false);
+    await("stopped", () -> processes.get(pid).orElseThrow().state() == 'T');
+    processes.stopOrContinue(pid, startTime, true);
+    await("running again", () -> processes.get(pid).orElseThrow().state() == 'S');
+  }
+
+  @Test
   void killTreeReachesAGrandchild() throws Exception {
     Process sh = start("sh", "-c", "sleep 30 & wait");
     int shPid = (int) sh.pid();
