@@ -2,6 +2,8 @@ package dev.katadbg.cli;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import dev.katadbg.config.ConfigException;
+import dev.katadbg.config.KatadbgConfig;
 import dev.katadbg.control.Control;
 import dev.katadbg.control.ControlException;
 import dev.katadbg.control.TargetState;
@@ -112,7 +114,15 @@ final class IdeCommand implements Runnable {
      * launched shim whose daemon has not stopped since the start process exited: the attach then
      * waits for the daemon's next stop. Whether it has stopped since is not visible from outside.
      */
-    private static void warnIfAttachWouldWait(Session s, PrintWriter err) {
+    private void warnIfAttachWouldWait(Session s, PrintWriter err) {
+      // Without wait_for_client the wrapper selects the daemon in Delve as the start process
+      // exits, which lifts the limit; with it, the user's continue lets the start process exit.
+      boolean waited;
+      try {
+        waited = KatadbgConfig.load(env).debugger().waitForClient();
+      } catch (ConfigException e) {
+        waited = true;
+      }
       Processes processes = Processes.linux();
       boolean startGone = s.startProcess()
           .map(r -> !processes.isAlive(r.pid(), r.startTime())).orElse(false);
@@ -121,7 +131,8 @@ final class IdeCommand implements Runnable {
       }
       try (Control c = Control.connect(s, processes)) {
         TargetState st = c.state();
-        if (st.status() == TargetState.Status.RUNNING) {
+        if (st.status() == TargetState.Status.RUNNING
+            && (waited || st.note().equals(TargetState.START_EXITED))) {
           err.println("katadbg: warning: the shim runs; an IDE's attach halts it first, which"
               + " Delve cannot do if the daemon has not stopped since its start process exited"
               + " (the attach then waits for its next stop). Attach while it is stopped, or"

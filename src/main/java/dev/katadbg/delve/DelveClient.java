@@ -115,6 +115,12 @@ public interface DelveClient extends AutoCloseable {
    */
   DebuggerState command(String name);
 
+  /**
+   * Selects thread {@code threadId}; with several processes (follow-exec) the process it belongs
+   * to becomes Delve's selected one, which State and every command without a pid then use.
+   */
+  DebuggerState switchThread(int threadId);
+
   /** Processes being debugged (Delve 1.21.0+): the target and followed children still alive. */
   List<Target> targets();
 

@@ -268,6 +268,12 @@ final class JsonRpcDelveClient implements DelveClient {
   }
 
   @Override
+  public DebuggerState switchThread(int threadId) {
+    return WireConversions.state(call("Command", new Wire.SwitchThreadIn("switchThread", threadId),
+        Wire.StateOut.class).state());
+  }
+
+  @Override
   public List<Target> targets() {
     var out = call("ListTargets", new Wire.Empty(), Wire.ListTargetsOut.class);
     return WireConversions.list(out.targets()).stream().map(WireConversions::target).toList();

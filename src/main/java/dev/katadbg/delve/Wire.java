@@ -58,6 +58,10 @@ final class Wire {
   /** Delve's api.DebuggerCommand, the input of Command; its fields are json-tagged. */
   record CommandIn(@SerializedName("name") String name) {}
 
+  /** Command switchThread: selects a thread, and with several processes the one it is in. */
+  record SwitchThreadIn(
+      @SerializedName("name") String name, @SerializedName("threadID") int threadId) {}
+
   /** The output of both State and Command. */
   record StateOut(@SerializedName("State") StateW state) {}
 
