@@ -465,8 +465,9 @@ class WrapperIT {
         + env.dlv() + " \"$@\" &\n"
         + "dlv=$!\n"
         + "sleep 1.5\n"
-        + "traced=$(grep -ls \"^TracerPid:[[:space:]]*$dlv$\" /proc/[0-9]*/status"
-        + " | cut -d/ -f3)\n"
+        // The tracer procfs names is whichever dlv thread attached, not always its main one.
+        + "traced=$(for t in $(ls /proc/$dlv/task); do"
+        + " grep -ls \"^TracerPid:[[:space:]]*$t$\" /proc/[0-9]*/status; done | cut -d/ -f3)\n"
         + "kill -9 $dlv $traced\n"
         + "echo 'fake dlv: crashed' >&2\n"
         + "exit 2\n");
