@@ -217,15 +217,8 @@ class ClientsIT {
     await("the container running", () -> Optional.of(containerd.ctr("task", "ls").stdout())
         .filter(out -> out.lines().anyMatch(l -> l.startsWith(id) && l.contains("RUNNING"))));
 
-    Path socket = confDir.resolve("tmux-" + id);
-    String line = "env KATADBG_CONFIG=" + sh(config.toString()) + " "
-        + sh(env.dist().resolve("bin/katadbg").toString()) + " connect " + id
-        + "; echo KATADBG-EXIT=$?; sleep 60";
-    CommandResult started = tmux(socket, "new-session", "-d", "-s", "dbg", "-x", "250", "-y",
-        "50", line);
-    assertThat(started.exitCode()).as(started.describe()).isZero();
+    Path socket = startConnectInTmux(id);
     try {
-      await("the dlv prompt", () -> Optional.of(screen(socket)).filter(s -> s.contains("(dlv)")));
       // The terminal's own continue, interrupted: Delve halts the daemon (it has stopped once).
       tmux(socket, "send-keys", "-t", "dbg", "continue", "Enter");
       Thread.sleep(500);
@@ -330,6 +323,28 @@ class ClientsIT {
     assertThat(fx.finish(run).exitCode()).isEqualTo(137);
   }
 
+  /**
+   * Runs {@code katadbg connect ID} in a detached tmux session "dbg" and waits for dlv's prompt;
+   * when dlv ends, the pane shows {@code KATADBG-EXIT=<status>}.
+   */
+  static Path startConnectInTmux(String id) throws Exception {
+    Path socket = confDir.resolve("tmux-" + id);
+    String line = "env KATADBG_CONFIG=" + sh(config.toString()) + " "
+        + sh(env.dist().resolve("bin/katadbg").toString()) + " connect " + id
+        + "; echo KATADBG-EXIT=$?; sleep 60";
+    CommandResult started = tmux(socket, "new-session", "-d", "-s", "dbg", "-x", "250", "-y",
+        "50", line);
+    assertThat(started.exitCode()).as(started.describe()).isZero();
+    try {
+      await("the dlv prompt", () -> Optional.of(screen(socket)).filter(s -> s.contains("(dlv)")));
+    } catch (AssertionError e) {
+      String shown = screen(socket);
+      tmux(socket, "kill-server");
+      throw new AssertionError(e.getMessage() + "\nscreen:\n" + shown, e);
+    }
+    return socket;
+  }
+
   /** Runs a command with the given stdin; its stderr goes with its stdout. */
   static CommandResult withInput(String stdin, String... cmd) throws Exception {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -370,15 +385,8 @@ class ClientsIT {
     String listen = waiting.get("listen").getAsString();
     int startPid = JsonParser.parseString(ok("state", id, "--json").stdout()).getAsJsonObject()
         .get("pid").getAsInt();
-    Path socket = confDir.resolve("tmux-" + id);
-    String line = "env KATADBG_CONFIG=" + sh(config.toString()) + " "
-        + sh(env.dist().resolve("bin/katadbg").toString()) + " connect " + id
-        + "; echo KATADBG-EXIT=$?; sleep 60";
-    CommandResult started = tmux(socket, "new-session", "-d", "-s", "dbg", "-x", "250", "-y",
-        "50", line);
-    assertThat(started.exitCode()).as(started.describe()).isZero();
+    Path socket = startConnectInTmux(id);
     try {
-      await("the dlv prompt", () -> Optional.of(screen(socket)).filter(s -> s.contains("(dlv)")));
       assertThat(screen(socket)).contains("katadbg: connecting to default/" + id);
       tmux(socket, "send-keys", "-t", "dbg", "break " + START, "Enter");
       await("the breakpoint", () -> Optional.of(screen(socket))

@@ -168,27 +168,40 @@ class RunIT {
     assertThat(leftovers()).as("work dirs left under state/run").isZero();
   }
 
+  /** Starts {@code katadbg run --debug} and waits until its shim stops at Create. */
+  private Launched launchStoppedAtCreate(String id, String... command) throws Exception {
+    List<String> args = new ArrayList<>(List.of("run", "--debug", "--rootfs", rootfs.toString(),
+        "--id", id, "--"));
+    args.addAll(List.of(command));
+    Launched run = launch(args.toArray(String[]::new));
+    JsonObject session = await("a running session for " + id, () -> sessions().stream()
+        .filter(s -> s.get("id").getAsString().equals(id)
+            && s.get("state").getAsString().equals("running")).findFirst());
+    try (DelveClient c = DelveClient.connect(
+        DelveAddress.parse(session.get("listen").getAsString()), Duration.ofSeconds(10))) {
+      DebuggerState stop = await("the stop at Create", () -> Optional.of(c.state(true))
+          .filter(s -> !s.running()));
+      assertThat(stop.currentThread()).get().extracting(t -> t.function()).isEqualTo(CREATE);
+    }
+    return run;
+  }
+
   @Test
   void theShimStaysAtACreateBreakpointFarLongerThanAnyRuntimeManagerWouldWait()
       throws Exception {
     writeConfig("wait_for_client = false\nbreakpoints = [\"" + CREATE + "\"]\n");
     try {
       String id = uniqueId("dbg");
-      Launched run = launch("run", "--debug", "--rootfs", rootfs.toString(), "--id", id, "--",
-          "echo", "completed after the breakpoint");
-      JsonObject session = await("a running session for " + id, () -> sessions().stream()
-          .filter(s -> s.get("id").getAsString().equals(id)
-              && s.get("state").getAsString().equals("running")).findFirst());
+      Launched run = launchStoppedAtCreate(id, "echo", "completed after the breakpoint");
+      // containerd's task.state deadline is 2 s and kubelet's are minutes at most; katadbg
+      // sends none. A deliberately long pause, not a timing assertion: the run must survive.
+      Thread.sleep(8_000);
+      assertThat(run.process().isAlive()).as(run.stderr()).isTrue();
+      assertThat(run.stdout()).isEmpty();
+      JsonObject session = sessions().stream().filter(s -> s.get("id").getAsString().equals(id))
+          .findFirst().orElseThrow();
       try (DelveClient c = DelveClient.connect(
           DelveAddress.parse(session.get("listen").getAsString()), Duration.ofSeconds(10))) {
-        DebuggerState stop = await("the stop at Create", () -> Optional.of(c.state(true))
-            .filter(s -> !s.running()));
-        assertThat(stop.currentThread()).get().extracting(t -> t.function()).isEqualTo(CREATE);
-        // containerd's task.state deadline is 2 s and kubelet's are minutes at most; katadbg
-        // sends none. A deliberately long pause, not a timing assertion: the run must survive.
-        Thread.sleep(8_000);
-        assertThat(run.process().isAlive()).as(run.stderr()).isTrue();
-        assertThat(run.stdout()).isEmpty();
         c.continueAsync();
       }
       assertThat(run.await()).as(run.stderr()).isZero();
@@ -263,17 +276,7 @@ class RunIT {
     writeConfig("wait_for_client = false\nbreakpoints = [\"" + CREATE + "\"]\n");
     try {
       String id = uniqueId("dbgint");
-      Launched run = launch("run", "--debug", "--rootfs", rootfs.toString(), "--id", id, "--",
-          "echo", "never");
-      JsonObject session = await("a running session for " + id, () -> sessions().stream()
-          .filter(s -> s.get("id").getAsString().equals(id)
-              && s.get("state").getAsString().equals("running")).findFirst());
-      try (DelveClient c = DelveClient.connect(
-          DelveAddress.parse(session.get("listen").getAsString()), Duration.ofSeconds(10))) {
-        DebuggerState stop = await("the stop at Create", () -> Optional.of(c.state(true))
-            .filter(s -> !s.running()));
-        assertThat(stop.currentThread()).get().extracting(t -> t.function()).isEqualTo(CREATE);
-      }
+      Launched run = launchStoppedAtCreate(id, "echo", "never");
       assertThat(processesMentioning(id)).as("shim and dlv of the run while stopped")
           .isNotEmpty();
       new ProcessBuilder("kill", "-INT", Long.toString(run.process().pid())).start().waitFor();
