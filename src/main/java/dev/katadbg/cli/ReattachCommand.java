@@ -25,8 +25,8 @@ import picocli.CommandLine.Spec;
         + " launched it (katadbg stop), attach a fresh one to the daemon (katadbg attach) and"
         + " set the breakpoints again.",
         "Delve 1.24 refuses new breakpoints once the shim's start process has exited, and"
-        + " cannot halt the daemon until it has stopped once; an attached Delve has neither"
-        + " limit. Clients connected to the old debugger are dropped."})
+        + " (with wait_for_client) cannot halt the daemon before it first stops; an attached"
+        + " Delve has neither limit. Clients connected to the old debugger are dropped."})
 final class ReattachCommand implements Callable<Integer> {
   private final Map<String, String> env;
 
