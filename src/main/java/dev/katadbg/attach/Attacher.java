@@ -11,6 +11,7 @@ import dev.katadbg.delve.LaunchSpec;
 import dev.katadbg.discovery.Shim;
 import dev.katadbg.proc.ProcessInfo;
 import dev.katadbg.proc.Processes;
+import dev.katadbg.session.Reaper;
 import dev.katadbg.session.Session;
 import dev.katadbg.session.Session.ProcessRef;
 import dev.katadbg.session.SessionRegistry;
@@ -134,6 +135,7 @@ public final class Attacher {
           Optional.of(new ProcessRef(shim.pid(), shim.startTime())), List.of(), Instant.now(),
           Session.Origin.ATTACHED);
       registry.save(s);
+      Reaper.start(new ProcessRef(shim.pid(), shim.startTime()), debugger);
       return new Attached(s, false);
     } catch (RuntimeException e) {
       if (delve != null && delve.isAlive()) {

@@ -15,6 +15,7 @@ import dev.katadbg.delve.DelveVersion;
 import dev.katadbg.delve.Target;
 import dev.katadbg.elf.ElfBinary;
 import dev.katadbg.proc.Processes;
+import dev.katadbg.session.Reaper;
 import dev.katadbg.session.Session;
 import dev.katadbg.session.Session.ProcessRef;
 import dev.katadbg.session.SessionRegistry;

@@ -223,6 +223,37 @@ class AttachIT {
   }
 
   @Test
+  void theAttachedDelveEndsWhenItsShimExits() throws Exception {
+    String id = uniqueId("gone");
+    run(id);
+    int pid = shimServing(id).get("pid").getAsInt();
+    CommandResult attached = katadbg("attach", id);
+    assertThat(attached.exitCode()).as(attached.describe()).isZero();
+    int dlv = -1;
+    for (var e : com.google.gson.JsonParser.parseString(katadbg("sessions", "--json").stdout())
+        .getAsJsonArray()) {
+      if (e.getAsJsonObject().get("shimPid").getAsInt() == pid) {
+        dlv = e.getAsJsonObject().get("debuggerPid").getAsInt();
+      }
+    }
+    assertThat(dlv).as("the session's debugger pid").isPositive();
+    assertThat(ProcessHandle.of(dlv)).isPresent();
+    int debugger = dlv;
+
+    // Killing the container ends the shim (ctr task rm, then the shim's shutdown); a headless
+    // multi-client Delve would outlive it, the session's reaper ends it.
+    containerd.ctr("task", "kill", "-s", "KILL", id);
+    await("the task to stop", () -> Optional.of(containerd.ctr("task", "ls").stdout())
+        .filter(out -> out.lines().noneMatch(l -> l.startsWith(id) && l.contains("RUNNING"))));
+    containerd.ctr("task", "rm", id);
+    containerd.ctr("container", "rm", id);
+    await("the shim to exit", () -> Optional.of(pid)
+        .filter(p -> ProcessHandle.of(p).map(h -> !h.isAlive()).orElse(true)));
+    await("its Delve to end", () -> Optional.of(debugger)
+        .filter(p -> ProcessHandle.of(p).map(h -> !h.isAlive()).orElse(true)));
+  }
+
+  @Test
   void unknownAndAmbiguousTargetsListTheCandidates() {
     String prefix = uniqueId("amb");
     String a = prefix + "-one";

@@ -1,4 +1,4 @@
-package dev.katadbg.shim;
+package dev.katadbg.session;
 
 import dev.katadbg.session.Session.ProcessRef;
 import java.io.File;
@@ -6,12 +6,13 @@ import java.io.IOException;
 
 /**
  * Ends a session's Delve when its shim daemon exits. A headless multi-client Delve outlives its
- * target, and nobody else is left to stop it: the wrapper exited when the shim replied. A shell
+ * target, and nobody else is left to stop it: the wrapper exited when the shim replied, and
+ * {@code katadbg attach} when Delve was attached. A shell
  * loop polling once a second costs nothing beside a JVM per session. It is forked
  * off ({@code setsid --fork}) so the wrapper is not its parent: a JVM waiting for a child in
  * native code takes 300 ms longer to exit.
  */
-final class Reaper {
+public final class Reaper {
   // Identity is pid + start time (stat field 22), so a reused pid is never killed.
   private static final String SCRIPT = """
       s=$1 st=$2 d=$3 dt=$4
@@ -25,7 +26,8 @@ final class Reaper {
 
   private Reaper() {}
 
-  static void start(ProcessRef shim, ProcessRef debugger) {
+  /** Starts a reaper that ends {@code debugger} once {@code shim} has exited. */
+  public static void start(ProcessRef shim, ProcessRef debugger) {
     try {
       new ProcessBuilder("/usr/bin/setsid", "--fork", "/bin/sh", "-c", SCRIPT, "katadbg-reaper",
           Integer.toString(shim.pid()), Long.toString(shim.startTime()),
@@ -38,7 +40,7 @@ final class Reaper {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (IOException e) {
-      // Without a reaper the session's Delve stays until `katadbg stop`; the start still works.
+      // Without a reaper the session's Delve stays until `katadbg stop`; the session works.
     }
   }
 }
