@@ -43,8 +43,9 @@ public final class SessionControl {
    * instructions), then kill Delve; the kernel lets the tracee go and it is resumed.
    *
    * <p>Delve 1.24 cannot halt a shim whose daemon has not stopped once since its start process
-   * exited (the halt waits forever, shared/notes/delve.md). Then, if no breakpoints were set,
-   * killing Delve is still a clean detach; otherwise only {@code kill} may end it.
+   * exited while still selected (the halt waits forever, shared/notes/delve.md; the wrapper
+   * avoids it without wait_for_client by selecting the daemon). Then, if no breakpoints were
+   * set, killing Delve is still a clean detach; otherwise only {@code kill} may end it.
    */
   public Outcome stop(Session s, boolean kill) {
     if (kill) {

@@ -230,7 +230,7 @@ class AttachIT {
     CommandResult attached = katadbg("attach", id);
     assertThat(attached.exitCode()).as(attached.describe()).isZero();
     int dlv = -1;
-    for (var e : com.google.gson.JsonParser.parseString(katadbg("sessions", "--json").stdout())
+    for (var e : JsonParser.parseString(katadbg("sessions", "--json").stdout())
         .getAsJsonArray()) {
       if (e.getAsJsonObject().get("shimPid").getAsInt() == pid) {
         dlv = e.getAsJsonObject().get("debuggerPid").getAsInt();
