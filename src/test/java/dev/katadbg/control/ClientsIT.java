@@ -11,6 +11,7 @@ import dev.katadbg.testenv.PrivateContainerd;
 import dev.katadbg.testenv.RunningCommand;
 import dev.katadbg.testenv.TestEnv;
 import dev.katadbg.testenv.WrapperFixture;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -345,6 +346,14 @@ class ClientsIT {
     return socket;
   }
 
+  static String readOrEmpty(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
   /** Runs a command with the given stdin; its stderr goes with its stdout. */
   static CommandResult withInput(String stdin, String... cmd) throws Exception {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -396,7 +405,12 @@ class ClientsIT {
       await("the stop at katadbgStartExit", () -> Optional.of(screen(socket))
           .filter(s -> s.contains("[katadbgStartExit] runtime.exit()")));
       // The next continue reaches Start in the DAEMON: the breakpoint typed before the daemon
-      // existed was bound by Delve to the start process, and katadbg re-created it by line.
+      // existed was bound by Delve to the start process, and katadbg re-creates it by line at
+      // this stop. A person reads the stop before typing; the test waits for the re-creation
+      // instead of racing it (a script that does race it is the documented limit).
+      Path sessionLog = Path.of(waiting.get("log").getAsString());
+      await("the re-creation of the typed breakpoint", () -> Optional.of(sessionLog)
+          .filter(f -> readOrEmpty(f).contains("re-created by line")));
       tmux(socket, "send-keys", "-t", "dbg", "continue", "Enter");
       await("the stop at Start in the daemon", () -> Optional.of(screen(socket))
           .filter(s -> s.contains("[Breakpoint 2] " + START + "()")));
@@ -433,7 +447,8 @@ class ClientsIT {
       assertThat(done.exitCode()).as(done.describe()).isZero();
       assertThat(done.stdout()).isEqualTo("continued from the dlv terminal\n");
     } catch (AssertionError e) {
-      throw new AssertionError(e.getMessage() + "\nscreen:\n" + screen(socket), e);
+      throw new AssertionError(e.getMessage() + "\nscreen:\n" + screen(socket)
+          + "\nsession log:\n" + readOrEmpty(Path.of(waiting.get("log").getAsString())), e);
     } finally {
       tmux(socket, "kill-server");
     }
