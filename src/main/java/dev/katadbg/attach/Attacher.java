@@ -7,6 +7,7 @@ import dev.katadbg.delve.DelveClient;
 import dev.katadbg.delve.DelveException;
 import dev.katadbg.delve.DelveLauncher;
 import dev.katadbg.delve.DelveProcess;
+import dev.katadbg.delve.GoWindow;
 import dev.katadbg.delve.LaunchSpec;
 import dev.katadbg.discovery.Shim;
 import dev.katadbg.proc.ProcessInfo;

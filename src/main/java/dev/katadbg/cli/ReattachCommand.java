@@ -50,7 +50,7 @@ final class ReattachCommand implements Callable<Integer> {
     Session s = Registries.live(registry, Optional.ofNullable(query));
     String name = s.namespace() + "/" + s.id();
     PrintWriter out = spec.commandLine().getOut();
-    if (s.origin() == Session.Origin.ATTACHED) {
+    if (s.origin().attachedByDelve()) {
       out.println(name + " already has a debugger of its own at " + s.listen());
       return ExitCode.OK;
     }

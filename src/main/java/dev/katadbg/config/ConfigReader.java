@@ -23,7 +23,7 @@ final class ConfigReader {
   private static final Map<String, Set<String>> KNOWN = Map.of(
       "shim", Set.of("binary"),
       "debugger", Set.of("path", "listen", "wait_for_client", "follow_exec_regex", "breakpoints",
-          "start_timeout", "on_failure", "check_go_version"),
+          "start_timeout", "on_failure", "check_go_version", "target"),
       "state", Set.of("dir"));
 
   private final Path source;
@@ -52,7 +52,8 @@ final class ConfigReader {
           stringList("debugger.breakpoints"),
           duration("debugger.start_timeout").orElse(d.startTimeout()),
           string("debugger.on_failure").map(this::onFailure).orElse(d.onFailure()),
-          bool("debugger.check_go_version").orElse(d.checkGoVersion()));
+          bool("debugger.check_go_version").orElse(d.checkGoVersion()),
+          string("debugger.target").map(this::target).orElse(d.target()));
       return new KatadbgConfig(Optional.of(source),
           path("shim.binary"),
           debugger,
@@ -153,6 +154,14 @@ final class ConfigReader {
       return OnFailure.valueOf(v.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw bad("debugger.on_failure", "must be \"fail\" or \"passthrough\", not \"" + v + "\"");
+    }
+  }
+
+  private KatadbgConfig.Target target(String v) {
+    try {
+      return KatadbgConfig.Target.valueOf(v.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw bad("debugger.target", "must be \"daemon\" or \"start\", not \"" + v + "\"");
     }
   }
 

@@ -37,13 +37,15 @@ public record KatadbgConfig(
       List<String> breakpoints,
       Duration startTimeout,
       OnFailure onFailure,
-      boolean checkGoVersion) {
+      boolean checkGoVersion,
+      Target target) {
 
     public DebuggerSettings {
       if (path.isBlank()) {
         throw new IllegalArgumentException("debugger.path is empty");
       }
       breakpoints = List.copyOf(breakpoints);
+      java.util.Objects.requireNonNull(target, "debugger.target");
       if (startTimeout.isNegative() || startTimeout.isZero()) {
         throw new IllegalArgumentException("debugger.start_timeout must be positive");
       }
@@ -51,8 +53,22 @@ public record KatadbgConfig(
 
     public static DebuggerSettings defaults() {
       return new DebuggerSettings("dlv", new ListenPolicy.Tcp("127.0.0.1", 0), true,
-          Optional.empty(), List.of(), Duration.ofSeconds(30), OnFailure.FAIL, true);
+          Optional.empty(), List.of(), Duration.ofSeconds(30), OnFailure.FAIL, true, Target.DAEMON);
     }
+  }
+
+  /** Which process of a shim's start the debugger gets. */
+  public enum Target {
+    /**
+     * The daemon the start re-executes, alone: the start runs untraced under katadbg's exec
+     * watcher, the daemon is stopped before its first instruction and Delve attaches to it.
+     */
+    DAEMON,
+    /**
+     * The start process itself, launched by Delve ({@code dlv exec}), for debugging
+     * {@code start}; the daemon it spawns runs undebugged.
+     */
+    START
   }
 
   /** What the wrapper does when the debugger cannot be set up. */

@@ -37,9 +37,6 @@ public final class Control implements AutoCloseable {
   /** Delve's answer to State when its selected process has exited. */
   private static final Pattern EXITED =
       Pattern.compile("Process (\\d+) has exited with status (-?\\d+)");
-  private static final String START_EXIT_FUNCTION = "runtime.exit";
-  /** The name the wrapper gives that breakpoint (shim.DebugStart). */
-  private static final String START_EXIT_BREAKPOINT = "katadbgStartExit";
   private static final Duration CONNECT = Duration.ofSeconds(5);
   private static final Duration CALL = Duration.ofSeconds(10);
 
@@ -134,25 +131,18 @@ public final class Control implements AutoCloseable {
           st.targetCommandLine(), Optional.empty(), Optional.empty(), st.exitStatus(), "");
     }
     ThreadInfo t = st.currentThread().get();
-    Optional<BreakpointRef> bp = breakpointRef(t);
-    // The wrapper clears its katadbgStartExit breakpoint as soon as the start process reaches
-    // it, and Delve then forgets the thread's breakpoint too: recognise that stop by place.
-    // It is the same stop whether or not the wrapper has cleared it yet: report it one way.
-    boolean startExit = startPid > 0 && st.pid() == startPid
-        && t.function().equals(START_EXIT_FUNCTION)
-        && bp.map(b -> b.name().equals(START_EXIT_BREAKPOINT)).orElse(true);
     return new TargetState(Status.STOPPED, st.pid(), st.targetCommandLine(), Optional.of(t),
-        startExit ? Optional.empty() : bp, 0, startExit ? TargetState.AT_START_EXIT : "");
+        breakpointRef(t), 0, "");
   }
 
   /**
-   * The user's breakpoints as {@code FILE:LINE} locations, to set again elsewhere: katadbg's own
-   * stop at the start process's exit and Delve's internal ones are left out.
+   * The user's breakpoints as {@code FILE:LINE} locations, to set again elsewhere: Delve's
+   * internal ones are left out.
    */
   public List<String> breakpointLocations() {
     try {
       return client.breakpoints().stream()
-          .filter(b -> b.id() > 0 && !b.name().equals(START_EXIT_BREAKPOINT) && !b.pending()
+          .filter(b -> b.id() > 0 && !b.pending()
               && !b.file().isEmpty() && !b.file().startsWith("<") && b.line() > 0)
           .map(b -> b.file() + ":" + b.line())
           .distinct()

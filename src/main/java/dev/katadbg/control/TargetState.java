@@ -48,13 +48,6 @@ public record TargetState(
   public static final String START_EXITED =
       "the daemon has not stopped since the start process exited";
 
-  /**
-   * The note of katadbg's own stop of the start process at its exit (wait_for_client = true):
-   * its reply is written, and the next continue runs the daemon.
-   */
-  public static final String AT_START_EXIT =
-      "katadbgStartExit: the start process at its exit; continue to run the daemon";
-
   /** The exit status when only the process's absence is known, not how it ended. */
   public static final int UNKNOWN_STATUS = Integer.MIN_VALUE;
 
@@ -72,8 +65,7 @@ public record TargetState(
   /** Why it stopped, for people: {@code breakpoint 1 [name]} or {@code halted}. */
   public String why() {
     return switch (status) {
-      case STOPPED -> breakpoint.map(BreakpointRef::toString)
-          .orElse(note.equals(AT_START_EXIT) ? "katadbgStartExit" : "halted");
+      case STOPPED -> breakpoint.map(BreakpointRef::toString).orElse("halted");
       case RUNNING -> "running";
       case EXITED -> exitStatus == UNKNOWN_STATUS ? "exited" : "exited with status " + exitStatus;
     };
@@ -88,7 +80,11 @@ public record TargetState(
     return switch (status) {
       case STOPPED -> {
         ThreadInfo t = thread.orElseThrow();
-        String at = t.function() + "() " + t.file() + ":" + t.line();
+        // A daemon handed over before its first instruction is at the ELF entry, which has
+        // no Go function or source: say so instead of "() :0".
+        String at = t.function().isEmpty() && t.file().isEmpty()
+            ? "its entry point, before any Go code ran"
+            : t.function() + "() " + t.file() + ":" + t.line();
         yield p + (why().equals("halted") ? "halted at " + at : "stopped at " + why() + ": " + at)
             + " (thread " + t.id() + ", goroutine " + t.goroutineId() + ")"
             + (note.isEmpty() ? "" : "\n  " + note);

@@ -70,18 +70,6 @@ public interface DelveClient extends AutoCloseable {
   List<Breakpoint> breakpoints();
 
   /**
-   * Re-creates breakpoint {@code id} from its file and line, with the same id and settings
-   * (name, condition, hit condition, tracing), so that Delve also sets it in every process it
-   * follows from now on. Delve's own terminal client creates breakpoints by address, and Delve
-   * (1.24) binds such a breakpoint to the processes that existed then: a breakpoint typed before
-   * a shim re-executes itself never reaches the daemon. Hit counts start again from zero.
-   *
-   * @throws DelveException if there is no such breakpoint, it has no source line, or Delve
-   *     refuses the new one (the old one is then gone)
-   */
-  Breakpoint recreateByLine(int id);
-
-  /**
    * The debugger state.
    *
    * @param nonBlocking answer at once while the target runs (with {@code running} true) instead of

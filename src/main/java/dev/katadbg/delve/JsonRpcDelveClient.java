@@ -191,47 +191,6 @@ final class JsonRpcDelveClient implements DelveClient {
   }
 
   @Override
-  public Breakpoint recreateByLine(int id) {
-    JsonObject found = null;
-    JsonObject list = call("ListBreakpoints", new Wire.ListBreakpointsIn(false), JsonObject.class);
-    JsonElement all = list.get("Breakpoints");
-    if (all != null && all.isJsonArray()) {
-      for (JsonElement e : all.getAsJsonArray()) {
-        if (e.isJsonObject() && e.getAsJsonObject().has("id")
-            && e.getAsJsonObject().get("id").getAsInt() == id) {
-          found = e.getAsJsonObject();
-        }
-      }
-    }
-    if (found == null) {
-      throw new DelveException("no breakpoint " + id);
-    }
-    String file = found.has("file") && !found.get("file").isJsonNull()
-        ? found.get("file").getAsString() : "";
-    int line = found.has("line") && !found.get("line").isJsonNull()
-        ? found.get("line").getAsInt() : 0;
-    if (file.isEmpty() || file.startsWith("<") || line <= 0) {
-      throw new DelveException("breakpoint " + id + " has no single source line to re-create");
-    }
-    JsonObject spec = found.deepCopy();
-    // Without an address, file or function, Delve keeps only the location expression, which it
-    // evaluates again in every process it follows.
-    for (String where : List.of("addr", "addrs", "addrpid", "file", "line", "functionName",
-        "ExprString", "hitCount", "totalHitCount")) {
-      spec.remove(where);
-    }
-    JsonObject in = new JsonObject();
-    in.add("Breakpoint", spec);
-    in.addProperty("LocExpr", file + ":" + line);
-    call("ClearBreakpoint", new Wire.ClearBreakpointIn(id), Wire.Empty.class);
-    Wire.CreateBreakpointOut out = call("CreateBreakpoint", in, Wire.CreateBreakpointOut.class);
-    if (out.breakpoint() == null) {
-      throw new DelveException("delve CreateBreakpoint: reply without a breakpoint");
-    }
-    return WireConversions.breakpoint(out.breakpoint());
-  }
-
-  @Override
   public DebuggerState awaitStop() {
     var out = rpc.call("State", new Wire.StateIn(false), Wire.StateOut.class, FOREVER);
     return WireConversions.state(out.state());

@@ -365,7 +365,7 @@ public final class ShimRun {
     byte[] reply;
     if (spec.debug()) {
       DebugShimStart.Result r = DebugShimStart.start(config, shimEnv(), bundle, spec.shim(),
-          args, new byte[0]);
+          args, ProcessBuilder.Redirect.from(new File("/dev/null")));
       if (r.error().isPresent()) {
         throw new RunException("shim start under the debugger failed: " + r.error().get());
       }

@@ -60,7 +60,17 @@ public record Session(
     /** {@code dlv exec}: the wrapper started the shim under Delve. */
     LAUNCHED,
     /** {@code dlv attach}: {@code katadbg attach} took a running shim. */
-    ATTACHED
+    ATTACHED,
+    /**
+     * {@code dlv attach} by the wrapper: the shim's start ran under katadbg's exec watcher and
+     * its daemon was handed, stopped before its first instruction, to a Delve of its own.
+     */
+    HANDED;
+
+    /** Delve attached to the process, so its Detach without kill lets the process go. */
+    public boolean attachedByDelve() {
+      return this != LAUNCHED;
+    }
   }
 
   /** A process by pid and kernel start time (clock ticks since boot, /proc/PID/stat field 22). */

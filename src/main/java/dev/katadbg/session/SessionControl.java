@@ -67,7 +67,7 @@ public final class SessionControl {
             c.clearBreakpoint(bp.id());
           }
         }
-        if (s.origin() == Session.Origin.ATTACHED) {
+        if (s.origin().attachedByDelve()) {
           // Delve lets an attached process go on Detach (kill=false): PTRACE_DETACH resumes it
           // where it stopped, with Delve's own breakpoints removed too; then Delve exits.
           c.detach(false);

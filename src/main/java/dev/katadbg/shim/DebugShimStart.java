@@ -10,7 +10,7 @@ import java.util.Optional;
 
 /**
  * The wrapper's debugged {@code start} for callers outside this package ({@code katadbg run}):
- * the same {@link DebugStart} — session claim, Delve, follow-exec, breakpoints — so there is one
+ * the same {@link DebugStart} — session claim, exec watcher, Delve, breakpoints — so there is one
  * implementation of it.
  */
 public final class DebugShimStart {
@@ -26,12 +26,13 @@ public final class DebugShimStart {
   private DebugShimStart() {}
 
   /**
-   * Runs {@code shim args...} (ending in {@code start}) under Delve in {@code bundle}, with
-   * {@code env} as the shim's environment, as the wrapper would for the runtime manager.
+   * Runs {@code shim args...} (ending in {@code start}) in {@code bundle} with its daemon handed
+   * to Delve, with {@code env} as the shim's environment and {@code stdin} as its stdin, as the
+   * wrapper would for the runtime manager.
    * {@code on_failure = "passthrough"} does not apply here: the caller asked for the debugger.
    */
   public static Result start(KatadbgConfig config, Map<String, String> env, Path bundle,
-      Path shim, List<String> args, byte[] stdin) {
+      Path shim, List<String> args, ProcessBuilder.Redirect stdin) {
     ShimInvocation inv = ShimInvocation.parse(args);
     if (!inv.isStart()) {
       throw new IllegalArgumentException("not a shim start: " + args);
@@ -45,10 +46,17 @@ public final class DebugShimStart {
           + inv.namespace() + "/" + inv.id() + ": pick another --id or `katadbg stop` it"),
           Optional.empty());
     }
-    StartOutcome o = new DebugStart(config, registry, processes, env, bundle)
+    StartOutcome o = new DebugStart(config, registry, processes, env, bundle,
+        Optional.ofNullable(System.getProperty("katadbg.home")))
         .run(inv, claimed.dir(), shim, stdin);
     if (o.error().isPresent()) {
       return new Result(Optional.empty(), o.error(), Optional.of(claimed.dir()));
+    }
+    if (o.exitCode() != 0) {
+      String said = new String(o.stderr(), java.nio.charset.StandardCharsets.UTF_8).strip();
+      return new Result(Optional.empty(), Optional.of("the shim's start failed (exit status "
+          + o.exitCode() + ")" + (said.isEmpty() ? "" : ": " + said.replace('\n', ' '))),
+          Optional.of(claimed.dir()));
     }
     if (o.withoutDebugger()) {
       return new Result(Optional.empty(), Optional.of("the debugger could not be set up (see "

@@ -10,10 +10,11 @@ import dev.katadbg.delve.DelveClient;
 import dev.katadbg.delve.DelveException;
 import dev.katadbg.delve.DelveLauncher;
 import dev.katadbg.delve.DelveProcess;
+import dev.katadbg.delve.GoWindow;
 import dev.katadbg.delve.LaunchSpec;
-import dev.katadbg.delve.DelveVersion;
-import dev.katadbg.delve.Target;
 import dev.katadbg.elf.ElfBinary;
+import dev.katadbg.handoff.ExecWatcher;
+import dev.katadbg.handoff.Handoff;
 import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Reaper;
 import dev.katadbg.session.Session;
@@ -21,384 +22,416 @@ import dev.katadbg.session.Session.ProcessRef;
 import dev.katadbg.session.SessionRegistry;
 import dev.katadbg.session.SessionState;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * A shim's {@code start} run under a headless Delve, as Kata's guide describes, with the steps a
- * user used to type done here: follow-exec so the debugger stays with the daemon the shim
- * re-executes, the configured breakpoints, and then either a continue or a wait for the user.
+ * A shim's {@code start} with its daemon handed to a debugger of its own, read top to bottom:
  *
- * <p>The shim's stdout goes through a FIFO, so its reply is relayed the moment the start process
- * exits (Kata's script polled a file once a second) and byte for byte; its stderr and Delve's
- * output go to the session's files, never to the runtime manager.
+ * <ol>
+ *   <li>{@link #preflight}: everything that can be checked before the shim runs (Delve, the
+ *       shim's DWARF, the listen address, the exec watcher); a failure here may still pass the
+ *       call through to the real shim untouched;
+ *   <li>{@link #startUnderWatcher}: the shim's start runs at native speed under katadbg's exec
+ *       watcher, with the caller's stdin as it is;
+ *   <li>{@link #handOff}: the start process exits on its own (its reply and exit status are its
+ *       own) and the daemon it re-executed waits, stopped before its first instruction;
+ *   <li>{@link #attach}: {@code dlv attach} to the daemon alone;
+ *   <li>{@link #setBreakpoints}: the configured ones, then {@link #resumeOrWait};
+ *   <li>the reply goes to the runtime manager.
+ * </ol>
+ *
+ * <p>With the daemon as Delve's only target, nothing of follow-exec's two-target limits applies:
+ * halt, new breakpoints and every client work at any moment. Any failure after the shim ran ends
+ * what was started (Delve, the held daemon) or, with {@code on_failure = "passthrough"}, lets the
+ * daemon run without the debugger; the session records why.
  */
 final class DebugStart {
-  /** Delve's follow-exec (API FollowExec, terminal {@code target follow-exec}) arrived in 1.21. */
-  static final String FOLLOW_EXEC_SINCE = "1.21.0";
-  private static final int MAX_REPLY = 1 << 20;
-  /** Where every Go process ends, os.Exit or a return from main.main alike. */
-  private static final String START_EXIT_FUNCTION = "runtime.exit";
-  private static final String START_EXIT_BREAKPOINT = "katadbgStartExit";
-
+  /** Delve's answer once its only process has exited. */
+  private static final Pattern EXITED = Pattern.compile("has exited with status (-?\\d+)");
   private final KatadbgConfig config;
   private final SessionRegistry registry;
   private final Processes processes;
   private final Map<String, String> env;
   private final Path bundle;
+  private final Optional<String> home;
 
   DebugStart(KatadbgConfig config, SessionRegistry registry, Processes processes,
-      Map<String, String> env, Path bundle) {
+      Map<String, String> env, Path bundle, Optional<String> home) {
     this.config = config;
     this.registry = registry;
     this.processes = processes;
     this.env = env;
     this.bundle = bundle;
+    this.home = home;
   }
 
-  /** Runs the start in {@code dir} (already claimed for this sandbox). */
-  StartOutcome run(ShimInvocation inv, Path dir, Path shim, byte[] stdin) {
+  /** What preflight found: all a start needs, checked. */
+  record Prepared(Path dlv, Path shim, String listen, ExecWatcher watcher) {}
+
+  /**
+   * Runs the start in {@code dir} (already claimed for this sandbox) with {@code stdin} as the
+   * start process's stdin.
+   */
+  StartOutcome run(ShimInvocation inv, Path dir, Path shim, ProcessBuilder.Redirect stdin) {
     SessionLog log = new SessionLog(dir.resolve("katadbg.log"));
     DebuggerSettings dbg = config.debugger();
-    Session session = new Session(inv.id(), inv.namespace(), dir, Optional.of(bundle), shim, "",
-        SessionState.STARTING, Optional.empty(), self(), Optional.empty(), Optional.empty(),
-        dbg.breakpoints(), Instant.now());
-    registry.save(session);
-    log.info("start " + inv.namespace() + "/" + inv.id() + " shim " + shim + " args "
-        + inv.args());
-
-    DelveProcess delve = null;
-    DelveClient client = null;
+    Attempt a = new Attempt(new Session(inv.id(), inv.namespace(), dir, Optional.of(bundle),
+        shim, "", SessionState.STARTING, Optional.empty(), self(), Optional.empty(),
+        Optional.empty(), dbg.breakpoints(), Instant.now(), Session.Origin.HANDED), log);
     try {
-      Path dlv = resolveDlv(dbg.path());
-      Path realShim = checkShim(shim);
-      String listen = listenAddress(dbg.listen(), dir);
-      if (dbg.listen().isRemote()) {
-        log.warn("the debugger listens on " + listen + ", reachable from other hosts: anyone"
-            + " who can connect controls a root process (set [debugger] listen to loopback)");
+      a.save(a.session);
+      log.info("start " + inv.namespace() + "/" + inv.id() + " shim " + shim + " args "
+          + inv.args());
+      Prepared p = preflight(shim, dir, log);
+      if (dbg.target() == KatadbgConfig.Target.START) {
+        return debugTheStart(p, inv, stdin, a);
       }
-      Path stdinFile = dir.resolve("shim.stdin");
-      Files.write(stdinFile, stdin);
-      Path fifo = dir.resolve("shim.stdout");
-      mkfifo(fifo);
-
-      delve = new DelveLauncher().launchDetached(new LaunchSpec(dlv,
-          new LaunchSpec.Exec(realShim, inv.args(),
-              LaunchSpec.Redirects.of(stdinFile, fifo, session.shimStderr())),
-          DelveAddress.parse(listen), bundle, env, session.debuggerLog(),
-          dbg.checkGoVersion()));
-      session = session.withDebugger(ref(pid(delve)), listen);
-      registry.save(session);
-      log.info("delve " + dlv + " pid " + pid(delve) + " listening on " + listen);
-
-      // Opened before anything runs: the reader must exist before the start process can exit.
-      CompletableFuture<byte[]> reply = readFifo(fifo);
-      client = connect(delve, listen, dbg.startTimeout());
-      DelveVersion version = client.version();
-      if (!version.supportsFollowExec()) {
-        throw new SetupException("Delve " + version.delveVersion() + " at " + dlv
-            + " is too old: following the shim's daemon needs follow-exec, Delve "
-            + FOLLOW_EXEC_SINCE + " or newer (set [debugger] path to a newer dlv)");
+      ExecWatcher.Watched watched = startUnderWatcher(p, inv, stdin, a);
+      Handoff h = handOff(watched, a);
+      a.handoff = h;
+      if (h.daemon().isEmpty()) {
+        return shimsOwnAnswer(h, a);
       }
-      String regex = dbg.followExecRegex().orElse(FollowExecRegex.forDaemonOf(realShim));
-      client.followExec(true, regex);
-      log.info("follow-exec on, regex " + regex);
-      Set<Integer> configuredIds = new HashSet<>();
-      for (String location : dbg.breakpoints()) {
-        try {
-          Breakpoint bp = client.createBreakpoint(location);
-          configuredIds.add(bp.id());
-          if (bp.pending()) {
-            client.clearBreakpoint(bp.id());
-            throw new SetupException("breakpoint '" + location + "' from [debugger] breakpoints"
-                + " matches no code in " + realShim + " (check the package path and name)");
-          }
-          log.info("breakpoint " + bp.id() + " at " + location + " (" + bp.file() + ":"
-              + bp.line() + ")");
-        } catch (DelveException e) {
-          throw new SetupException("cannot set breakpoint '" + location
-              + "' from [debugger] breakpoints: " + e.getMessage(), e);
-        }
-      }
-      Optional<ProcessRef> startRef = startProcessOf(pid(delve));
-      session = session.withProcesses(startRef, Optional.empty());
+      a.daemon = processes.get(h.daemon().getAsInt())
+          .map(i -> new ProcessRef(i.pid(), i.startTime()))
+          .orElseThrow(() -> new SetupException("the daemon " + h.daemon().getAsInt()
+              + " exited before Delve could attach"));
+      a.session = a.session.withProcesses(startRef(h), Optional.of(a.daemon));
+      DelveClient client = attach(p, a);
+      setBreakpoints(client, p, a);
+      resumeOrWait(client, a);
+      log.info("shim replied " + h.reply().length + " bytes; daemon " + a.daemon.pid()
+          + " under Delve " + a.delve.pid());
+      return StartOutcome.replied(h.reply());
+    } catch (Exception | LinkageError | AssertionError e) {
+      return a.failed(e, dbg.onFailure());
+    }
+  }
 
-      Breakpoint exit = client.createBreakpoint(START_EXIT_FUNCTION, START_EXIT_BREAKPOINT);
-      if (dbg.waitForClient()) {
-        session = session.withState(SessionState.WAITING, Optional.empty());
-        registry.save(session);
-        log.info("waiting for a client: dlv connect " + listen);
-        watchStartExit(client, exit, startRef, configuredIds, log);
+  /** Checks what can be checked before the shim runs; nothing has been started yet. */
+  private Prepared preflight(Path shim, Path dir, SessionLog log) throws IOException {
+    DebuggerSettings dbg = config.debugger();
+    Path dlv = resolveDlv(dbg.path());
+    Path realShim = checkShim(shim);
+    Path watcher = ExecWatcher.locate(home).orElseThrow(() -> new SetupException(
+        "katadbg's exec watcher (libexec/" + ExecWatcher.NAME + ") is missing next to"
+            + " katadbg's lib: reinstall katadbg (mvn package builds it)"));
+    String listen = listenAddress(dbg.listen(), dir);
+    if (dbg.listen().isRemote()) {
+      log.warn("the debugger listens on " + listen + ", reachable from other hosts: anyone"
+          + " who can connect controls a root process (set [debugger] listen to loopback)");
+    }
+    return new Prepared(dlv, realShim, listen, new ExecWatcher(watcher));
+  }
+
+  /** Starts the shim's start under the exec watcher. */
+  private ExecWatcher.Watched startUnderWatcher(Prepared p, ShimInvocation inv,
+      ProcessBuilder.Redirect stdin, Attempt a) throws IOException {
+    DebuggerSettings dbg = config.debugger();
+    ExecWatcher.Watched w = p.watcher().start(new ExecWatcher.Spec(p.shim(), inv.args(),
+        dbg.followExecRegex(), env, bundle, stdin, a.session.shimStderr(), dbg.startTimeout()));
+    a.watched = w;
+    a.shimRan = true;
+    a.log.info("shim start running under the exec watcher (pid " + w.pid() + ")");
+    return w;
+  }
+
+  /** Waits for the start process to exit and the daemon to wait, stopped, for Delve. */
+  private Handoff handOff(ExecWatcher.Watched w, Attempt a) throws IOException {
+    Handoff h = w.await(e -> a.log.info("watcher: " + e));
+    a.watched = null;
+    return h;
+  }
+
+  /**
+   * The start ended without a daemon to debug: its own reply and exit status go to the caller,
+   * as they would without katadbg, and the session says what happened.
+   */
+  private StartOutcome shimsOwnAnswer(Handoff h, Attempt a) {
+    if (h.problem().isPresent()) {
+      throw new SetupException(h.problem().get());
+    }
+    String stderr = readQuietly(a.session.shimStderr());
+    if (!h.startSucceeded()) {
+      String why = lastLine(stderr).orElse("no output");
+      a.save(a.session.withProcesses(startRef(h), Optional.empty())
+          .withState(SessionState.FAILED, Optional.of("shim start failed (exit status "
+              + h.exitStatus().orElse(-1) + "): " + why)));
+      a.log.error("shim start failed (exit status " + h.exitStatus().orElse(-1) + "): " + why);
+      return StartOutcome.shimFailed(h.reply(), stderr.getBytes(StandardCharsets.UTF_8),
+          h.exitStatus().orElse(1));
+    }
+    a.save(a.session.withProcesses(startRef(h), Optional.empty())
+        .withState(SessionState.PASSTHROUGH, Optional.of("the shim's start exited without"
+            + " starting a daemon (it reuses a running one, as a pod's second container does)"
+            + ": nothing to debug")));
+    a.log.info("no daemon: the start's reply is relayed as it is");
+    return StartOutcome.replied(h.reply());
+  }
+
+  /** {@code dlv attach} to the stopped daemon, alone; returns a client on it. */
+  private DelveClient attach(Prepared p, Attempt a) {
+    DebuggerSettings dbg = config.debugger();
+    a.delve = new DelveLauncher().launchDetached(new LaunchSpec(p.dlv(),
+        new LaunchSpec.Attach(a.daemon.pid()), DelveAddress.parse(p.listen()), bundle, env,
+        a.session.debuggerLog(), dbg.checkGoVersion()));
+    a.session = a.session.withDebugger(ref((int) a.delve.pid()), p.listen());
+    a.save(a.session);
+    a.log.info("delve " + p.dlv() + " pid " + a.delve.pid() + " attaching to the daemon "
+        + a.daemon.pid() + ", listening on " + p.listen());
+    DelveClient client = connect(a.delve, p.listen(), dbg.startTimeout());
+    a.client = client;
+    if (dbg.checkGoVersion()) {
+      GoWindow.problem(client.version()).ifPresent(why -> {
+        throw new SetupException("the shim " + p.shim() + " was built with " + why
+            + ": use a Delve that supports it, or set [debugger] check_go_version = false");
+      });
+    }
+    // The daemon was left in a group-stop for Delve. SIGCONT ends the group-stop now that
+    // Delve holds it in a ptrace stop (it stays stopped); without it a later detach would put
+    // the daemon back into the group-stop and freeze the shim.
+    processes.stopOrContinue(a.daemon.pid(), a.daemon.startTime(), true);
+    return client;
+  }
+
+  /** The configured breakpoints, each checked to match code in the daemon. */
+  private void setBreakpoints(DelveClient client, Prepared p, Attempt a) {
+    for (String location : config.debugger().breakpoints()) {
+      Breakpoint bp;
+      try {
+        bp = client.createBreakpoint(location);
+      } catch (DelveException e) {
+        throw new SetupException("cannot set breakpoint '" + location
+            + "' from [debugger] breakpoints: " + e.getMessage(), e);
+      }
+      if (bp.pending()) {
+        client.clearBreakpoint(bp.id());
+        throw new SetupException("breakpoint '" + location + "' from [debugger] breakpoints"
+            + " matches no code in " + p.shim() + " (check the package path and name)");
+      }
+      a.log.info("breakpoint " + bp.id() + " at " + location + " (" + bp.file() + ":"
+          + bp.line() + ")");
+    }
+  }
+
+  /**
+   * Continues the daemon, or leaves it halted before its first instruction for a client
+   * ({@code wait_for_client}). Either way the runtime manager gets the reply now: its calls to
+   * the daemon's socket wait in the kernel's backlog until the daemon runs.
+   */
+  private void resumeOrWait(DelveClient client, Attempt a) {
+    SessionState state;
+    if (config.debugger().waitForClient()) {
+      state = SessionState.WAITING;
+      a.log.info("waiting for a client: the daemon is halted before its first instruction;"
+          + " dlv connect " + a.session.listen());
+    } else {
+      client.continueAsync();
+      state = SessionState.RUNNING;
+      a.log.info("daemon continued");
+    }
+    a.session = a.session.withState(state, Optional.empty());
+    a.save(a.session);
+    Reaper.start(a.daemon, a.session.debugger());
+    a.client = null;
+    client.close();
+  }
+
+  /**
+   * {@code [debugger] target = "start"}: Delve launches the start process itself ({@code dlv
+   * exec}, no follow-exec), to debug {@code start}. The daemon it spawns runs undebugged (Delve
+   * lets an exec'd child go), and the session ends with the start process: its reply and exit
+   * status are relayed once it exits, however long a user keeps it at a breakpoint.
+   */
+  private StartOutcome debugTheStart(Prepared p, ShimInvocation inv,
+      ProcessBuilder.Redirect stdin, Attempt a) throws IOException {
+    DebuggerSettings dbg = config.debugger();
+    Path fifo = a.session.dir().resolve("shim.stdout");
+    Fifo.create(fifo);
+    // Opened before Delve runs anything: the reader must exist before the start can exit.
+    CompletableFuture<byte[]> reply = Fifo.readAll(fifo);
+    a.session = new Session(a.session.id(), a.session.namespace(), a.session.dir(),
+        a.session.bundle(), a.session.shimBinary(), "", a.session.state(), Optional.empty(),
+        a.session.debugger(), Optional.empty(), Optional.empty(), a.session.breakpoints(),
+        a.session.created(), Session.Origin.LAUNCHED);
+    a.shimRan = true;
+    a.delve = new DelveLauncher().launchDetached(new LaunchSpec(p.dlv(),
+        new LaunchSpec.Exec(p.shim(), inv.args(), new LaunchSpec.Redirects(
+            Optional.of(stdinPath(stdin)), Optional.of(fifo),
+            Optional.of(a.session.shimStderr()))),
+        DelveAddress.parse(p.listen()), bundle, env, a.session.debuggerLog(),
+        dbg.checkGoVersion()));
+    a.save(a.session.withDebugger(ref((int) a.delve.pid()), p.listen()));
+    a.log.info("delve " + p.dlv() + " pid " + a.delve.pid() + " runs the start process"
+        + " (target = \"start\"), listening on " + p.listen());
+    DelveClient client = connect(a.delve, p.listen(), dbg.startTimeout());
+    a.client = client;
+    setBreakpoints(client, p, a);
+    CompletableFuture<DebuggerState> ran = null;
+    if (dbg.waitForClient()) {
+      a.save(a.session.withState(SessionState.WAITING, Optional.empty()));
+      a.log.info("waiting for a client: the start process is halted before its first"
+          + " instruction; dlv connect " + p.listen());
+    } else {
+      ran = client.continueAsync();
+      a.save(a.session.withState(SessionState.RUNNING, Optional.empty()));
+    }
+    byte[] out = Fifo.await(reply, a.delve);
+    int status = exitStatusOf(client, ran);
+    a.log.info("the start process exited with status " + status + " after writing "
+        + out.length + " bytes; its daemon runs without the debugger");
+    a.endDebugger(false);
+    a.client = null;
+    a.delve = null;
+    a.save(a.session.withState(SessionState.STOPPED, Optional.of("the start process exited"
+        + " (status " + status + "); target = \"start\" debugs only it")));
+    if (status != 0) {
+      return StartOutcome.shimFailed(out, readQuietly(a.session.shimStderr())
+          .getBytes(StandardCharsets.UTF_8), status);
+    }
+    return StartOutcome.replied(out);
+  }
+
+  /** The exited start process's status, from Delve; -1 when Delve does not say. */
+  private static int exitStatusOf(DelveClient client, CompletableFuture<DebuggerState> ran) {
+    try {
+      DebuggerState st = ran != null ? ran.get(10, TimeUnit.SECONDS) : client.state(false);
+      return st.exited() ? st.exitStatus() : -1;
+    } catch (DelveException e) {
+      Matcher m = EXITED.matcher(String.valueOf(e.getMessage()));
+      return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    } catch (ExecutionException e) {
+      Matcher m = EXITED.matcher(String.valueOf(e.getCause().getMessage()));
+      return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    } catch (TimeoutException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /**
+   * A path Delve can open as the start process's stdin ({@code dlv exec -r stdin:PATH}): the
+   * redirect's file, or this process's own stdin reopened through procfs (the same pipe).
+   */
+  private static Path stdinPath(ProcessBuilder.Redirect stdin) {
+    if (stdin.type() == ProcessBuilder.Redirect.Type.READ) {
+      return stdin.file().toPath().toAbsolutePath();
+    }
+    return Path.of("/proc/" + ProcessHandle.current().pid() + "/fd/0");
+  }
+
+  /**
+   * One start's resources, so that a failure at any step ends exactly what was started and
+   * records why, whatever the exception.
+   */
+  private final class Attempt {
+    final SessionLog log;
+    Session session;
+    /** Once true, the shim's start has run (or may have): passing the call through is over. */
+    boolean shimRan;
+    ExecWatcher.Watched watched;
+    Handoff handoff;
+    ProcessRef daemon;
+    DelveProcess delve;
+    DelveClient client;
+
+    Attempt(Session session, SessionLog log) {
+      this.session = session;
+      this.log = log;
+    }
+
+    void save(Session s) {
+      session = s;
+      registry.save(s);
+    }
+
+    StartOutcome failed(Throwable e, KatadbgConfig.OnFailure onFailure) {
+      String reason = reasonOf(e);
+      boolean passthrough = onFailure == KatadbgConfig.OnFailure.PASSTHROUGH;
+      boolean daemonRuns = endDebugger(passthrough && shimRan);
+      log.error(reason);
+      SessionState state;
+      StartOutcome outcome;
+      if (passthrough && !shimRan) {
+        log.warn("starting the shim without the debugger (on_failure = \"passthrough\")");
+        state = SessionState.PASSTHROUGH;
+        outcome = StartOutcome.runWithoutDebugger();
+      } else if (daemonRuns && handoff != null) {
+        log.warn("the daemon runs without the debugger (on_failure = \"passthrough\")");
+        state = SessionState.PASSTHROUGH;
+        outcome = StartOutcome.replied(handoff.reply());
       } else {
-        runPastStartExit(client, exit, startRef, log);
+        state = SessionState.FAILED;
+        outcome = StartOutcome.failed(1, reason);
       }
+      try {
+        registry.save(session.withState(state, Optional.of(reason)));
+      } catch (RuntimeException again) {
+        log.error("cannot record the session as " + state.name().toLowerCase() + ": "
+            + reasonOf(again));
+      }
+      return outcome;
+    }
 
-      byte[] out = awaitReply(reply, delve);
-      log.info("shim closed its stdout: " + out.length + " bytes");
-      if (out.length == 0 && delve.awaitExit(Duration.ofSeconds(1))) {
-        throw new SetupException("Delve exited before the shim replied: "
-            + tail(delve, "no output"));
+    /**
+     * Ends Delve and whatever the start left; with {@code letDaemonRun} a daemon that is
+     * already stopped and untraced is continued instead of killed. Returns whether it runs.
+     */
+    boolean endDebugger(boolean letDaemonRun) {
+      if (watched != null) {
+        watched.kill();
       }
-      if (out.length == 0) {
-        String why = lastLine(session.shimStderr()).orElse("it printed no address");
-        // The shim's own failure, not the debugger's: passthrough would only fail again.
-        cleanup(client, delve);
-        client = null;
-        delve = null;
-        registry.save(session.withState(SessionState.FAILED, Optional.of("shim start failed: "
-            + why)));
-        log.error("shim start failed: " + why);
-        return StartOutcome.failed(1, why);
-      }
-      Optional<ProcessRef> daemon = daemonOf(pid(delve), startRef);
-      session = session.withProcesses(startRef, daemon)
-          .withState(SessionState.RUNNING, Optional.empty());
-      registry.save(session);
-      ProcessRef debugger = session.debugger();
-      daemon.ifPresent(d -> Reaper.start(d, debugger));
-      log.info("shim replied " + out.length + " bytes; daemon "
-          + daemon.map(d -> Integer.toString(d.pid())).orElse("unknown"));
       if (client != null) {
         client.close();
       }
-      return StartOutcome.replied(out);
-    } catch (SetupException | DelveException | IOException e) {
-      String reason = e instanceof IOException ? "katadbg: " + e.getMessage() : e.getMessage();
-      if (delve != null && !(e instanceof SetupException) && !delve.isAlive()) {
-        reason = "Delve exited: " + tail(delve, reason);
+      if (delve != null) {
+        processes.killTree((int) delve.pid());
+        delve.kill();
+        delve.awaitExit(Duration.ofSeconds(2));
       }
-      cleanup(client, delve);
-      log.error(reason);
-      if (dbg.onFailure() == KatadbgConfig.OnFailure.PASSTHROUGH) {
-        registry.save(session.withState(SessionState.PASSTHROUGH, Optional.of(reason)));
-        log.warn("starting the shim without the debugger (on_failure = \"passthrough\")");
-        return StartOutcome.runWithoutDebugger();
+      if (daemon == null) {
+        return false;
       }
-      registry.save(session.withState(SessionState.FAILED, Optional.of(reason)));
-      return StartOutcome.failed(1, reason);
+      if (letDaemonRun) {
+        processes.stopOrContinue(daemon.pid(), daemon.startTime(), true);
+        return processes.isAlive(daemon.pid(), daemon.startTime());
+      }
+      processes.kill(daemon.pid(), daemon.startTime());
+      return false;
     }
   }
 
-  /**
-   * Runs the start process to its exit with the daemon safely in Delve's hands. If the start
-   * process exits while Delve is still handling the daemon's exec, Delve 1.24 ends up with no
-   * live target and the daemon stuck in a ptrace stop, and the container never starts (seen
-   * here in about one start in seven). So the start process is stopped at {@code runtime.exit}
-   * (every Go exit path reaches it, after the reply is written) and let go only once Delve
-   * lists the daemon as a target.
-   */
-  private void runPastStartExit(DelveClient client, Breakpoint exit,
-      Optional<ProcessRef> startRef, SessionLog log) {
-    int startPid = startRef.map(ProcessRef::pid).orElse(-1);
-    try {
-      for (int stops = 0; stops < 16; stops++) {
-        DebuggerState s = client.continueAsync().get();
-        if (s.exited()) {
-          log.info("start process exited before its exit breakpoint (status " + s.exitStatus()
-              + ")");
-          return;
-        }
-        boolean atExit = s.currentThread().filter(t -> t.breakpointId().isPresent()
-            && t.breakpointId().getAsInt() == exit.id()).isPresent();
-        if (!atExit) {
-          log.info("stopped in " + s.pid() + " at " + s.currentThread().map(t -> t.function())
-              .orElse("?") + " before the start process exited: left for the user");
-          return;
-        }
-        if (s.pid() != startPid) {
-          continue;
-        }
-        List<Integer> targets = client.targets().stream().map(t -> t.pid()).toList();
-        client.clearBreakpoint(exit.id());
-        log.info("start process " + startPid + " at runtime.exit; Delve's targets " + targets);
-        stepStartToItsExit(client, startPid, log);
-        selectDaemon(client, targets, startPid, log);
-        client.continueAsync();
-        return;
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new SetupException("interrupted while the shim started");
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof RuntimeException r ? r
-          : new SetupException("continue failed: " + e.getCause());
+  private static String reasonOf(Throwable e) {
+    if (e instanceof SetupException || e instanceof DelveException) {
+      return String.valueOf(e.getMessage());
     }
-  }
-
-  /**
-   * Lets the start process, stopped in {@code runtime.exit}, run its last instructions alone,
-   * one at a time, so that it exits while every other process stays stopped. When it exited
-   * during a continue instead, Delve 1.24 now and then lost the daemon it was already tracing
-   * (the daemon gone within milliseconds; 1 start in 15 under load here), presumably handling
-   * the exit together with the daemon's own events.
-   */
-  private static void stepStartToItsExit(DelveClient client, int startPid, SessionLog log) {
-    for (int i = 0; i < 16; i++) {
-      DebuggerState st;
-      try {
-        st = client.command("stepInstruction");
-      } catch (DelveException e) {
-        String why = String.valueOf(e.getMessage());
-        // Delve answers the step of exit_group with "step failed: no such process" (ESRCH).
-        if (why.contains("has exited") || why.contains("no such process")) {
-          log.info("start process " + startPid + " exited, stepped alone (" + e.getMessage()
-              + ")");
-          return;
-        }
-        throw e;
-      }
-      if (st.exited() || st.pid() != startPid) {
-        log.info("start process " + startPid + " exited, stepped alone");
-        return;
+    StringBuilder b = new StringBuilder();
+    String sep = "";
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      b.append(sep).append(t.getMessage() != null ? t.getMessage() : t.getClass().getName());
+      sep = ": ";
+      if (t.getCause() == t) {
+        break;
       }
     }
-    log.warn("start process " + startPid + " did not exit within 16 instructions; continuing");
-  }
-
-  /**
-   * Makes the daemon Delve's selected process. Otherwise the exited start process stays
-   * selected, and State, halt and every command without a pid answer "Process N has exited".
-   */
-  private static void selectDaemon(DelveClient client, List<Integer> targets, int startPid,
-      SessionLog log) {
-    Optional<Integer> daemon = targets.stream().filter(p -> p != startPid).findFirst();
-    if (daemon.isEmpty()) {
-      return;
-    }
-    try {
-      DebuggerState st = client.switchThread(daemon.get());
-      log.info("selected the daemon " + st.pid() + " in Delve");
-    } catch (DelveException e) {
-      log.warn("could not select the daemon " + daemon.get() + " in Delve: " + e.getMessage());
-    }
-  }
-
-  /**
-   * With {@code wait_for_client} the user drives the start process; this watcher, on its own
-   * connection, does what the user cannot see to do. Breakpoints typed in Delve's terminal before
-   * the daemon exists are bound by address to the start process (see {@link
-   * DelveClient#recreateByLine}); at the first stop with the daemon among Delve's targets (at the
-   * latest the start process's stop at its exit) each one is re-created by line, which makes
-   * Delve set it in the daemon too. At that exit stop the exit breakpoint is cleared and the
-   * watch ends. While the shim runs, the watcher waits for the next stop with a request queued
-   * in Delve ahead of whatever a client sends after seeing that stop.
-   */
-  private static void watchStartExit(DelveClient client, Breakpoint exit,
-      Optional<ProcessRef> startRef, Set<Integer> configured, SessionLog log) {
-    int startPid = startRef.map(ProcessRef::pid).orElse(-1);
-    Thread t = new Thread(() -> {
-      Set<Integer> followed = new HashSet<>(configured);
-      followed.add(exit.id());
-      try {
-        while (true) {
-          DebuggerState s = client.state(true);
-          s = s.running() ? client.awaitStop() : client.state(false);
-          if (s.exited()) {
-            return;
-          }
-          followUserBreakpoints(client, followed, log);
-          boolean atExit = s.pid() == startPid && s.currentThread()
-              .filter(th -> th.breakpointId().isPresent()
-                  && th.breakpointId().getAsInt() == exit.id()).isPresent();
-          if (atExit) {
-            List<Integer> targets = client.targets().stream().map(Target::pid).toList();
-            client.clearBreakpoint(exit.id());
-            log.info("start process " + startPid + " stopped at runtime.exit: its reply is"
-                + " written; Delve's targets " + targets);
-            // Left to the user's continue, unlike without wait_for_client (runToStartExit):
-            // stepping the start process out here would take the stop from under the client
-            // that is showing it.
-            log.info("the next continue runs the daemon");
-            return;
-          }
-          Thread.sleep(20);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (RuntimeException e) {
-        // Usually the connection closing as the wrapper exits; a failed start is reported by
-        // awaitReply.
-        log.info("start watch ended: " + e.getMessage());
-      }
-    }, "start-exit-watch");
-    t.setDaemon(true);
-    t.start();
-  }
-
-  /**
-   * Re-creates by line each user breakpoint that Delve bound to the start process only. That can
-   * be told once the daemon is a target: a breakpoint Delve would carry to new processes (set by
-   * function, file and line, or expression, as katadbg, the DAP server and Delve's API do) was
-   * set in the daemon when Delve added it; one that was not is bound by address.
-   */
-  private static void followUserBreakpoints(DelveClient client, Set<Integer> followed,
-      SessionLog log) {
-    List<Integer> live = client.targets().stream().map(Target::pid).toList();
-    if (live.size() < 2) {
-      return;
-    }
-    for (Breakpoint bp : client.breakpoints()) {
-      if (bp.id() <= 0 || followed.contains(bp.id()) || bp.pending()
-          || bp.addrPids().containsAll(live)) {
-        continue;
-      }
-      followed.add(bp.id());
-      try {
-        Breakpoint again = client.recreateByLine(bp.id());
-        log.info("breakpoint " + bp.id() + " (" + bp.file() + ":" + bp.line() + ") was bound"
-            + " to processes " + bp.addrPids() + " only; re-created by line so that it reaches"
-            + " the daemon: now in " + again.addrPids());
-      } catch (DelveException e) {
-        log.warn("breakpoint " + bp.id() + " may not reach the daemon: " + e.getMessage());
-      }
-    }
-  }
-
-  private byte[] awaitReply(CompletableFuture<byte[]> reply, DelveProcess delve)
-      throws IOException {
-    while (true) {
-      try {
-        return reply.get(50, TimeUnit.MILLISECONDS);
-      } catch (TimeoutException e) {
-        if (!delve.isAlive()) {
-          throw new SetupException("Delve exited before the shim replied: "
-              + tail(delve, "no output"));
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted waiting for the shim's reply");
-      } catch (ExecutionException e) {
-        throw new IOException("reading the shim's reply: " + e.getCause().getMessage());
-      }
-    }
-  }
-
-  private static CompletableFuture<byte[]> readFifo(Path fifo) {
-    CompletableFuture<byte[]> f = new CompletableFuture<>();
-    Thread t = new Thread(() -> {
-      try (InputStream in = Files.newInputStream(fifo)) {
-        f.complete(in.readNBytes(MAX_REPLY));
-      } catch (IOException | RuntimeException e) {
-        f.completeExceptionally(e);
-      }
-    }, "shim-stdout");
-    t.setDaemon(true);
-    t.start();
-    return f;
+    return b.toString();
   }
 
   private DelveClient connect(DelveProcess delve, String listen, Duration timeout) {
@@ -422,9 +455,9 @@ final class DebugStart {
     return DelveLauncher.locate(configured, path).orElseThrow(() ->
         configured.contains("/")
             ? new SetupException("dlv not found at " + Path.of(configured)
-                + ": install Delve " + FOLLOW_EXEC_SINCE + "+ or fix [debugger] path")
+                + ": install Delve or fix [debugger] path")
             : new SetupException("dlv not found on the runtime manager's PATH (" + path
-                + "): install Delve " + FOLLOW_EXEC_SINCE + "+ or set [debugger] path"));
+                + "): install Delve or set [debugger] path"));
   }
 
   private static Path checkShim(Path shim) throws IOException {
@@ -462,33 +495,10 @@ final class DebugStart {
     return policy.resolve(dir, 0);
   }
 
-  private static void mkfifo(Path fifo) throws IOException {
-    try {
-      Process p = new ProcessBuilder("mkfifo", "-m", "0600", fifo.toString())
-          .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
-              new java.io.File("/dev/null")))
-          .start();
-      String out = new String(p.getInputStream().readAllBytes()).strip();
-      if (p.waitFor() != 0) {
-        throw new IOException("mkfifo " + fifo + ": " + out);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted creating " + fifo);
-    }
-  }
-
-  /** The start process Delve launched is its only tracee until the shim re-executes. */
-  private Optional<ProcessRef> startProcessOf(int delvePid) {
-    List<Integer> tracees = processes.traceesOf(delvePid);
-    return tracees.stream().findFirst().flatMap(p -> processes.get(p))
-        .map(i -> new ProcessRef(i.pid(), i.startTime()));
-  }
-
-  private Optional<ProcessRef> daemonOf(int delvePid, Optional<ProcessRef> start) {
-    int startPid = start.map(ProcessRef::pid).orElse(-1);
-    return processes.traceesOf(delvePid).stream().filter(p -> p != startPid).findFirst()
-        .flatMap(processes::get).map(i -> new ProcessRef(i.pid(), i.startTime()));
+  private Optional<ProcessRef> startRef(Handoff h) {
+    // The start process has exited; its pid is kept for the record (start time unknown: 0).
+    return h.startPid().isPresent()
+        ? Optional.of(new ProcessRef(h.startPid().getAsInt(), 0)) : Optional.empty();
   }
 
   private ProcessRef self() {
@@ -502,47 +512,22 @@ final class DebugStart {
         .orElse(new ProcessRef(pid, 0));
   }
 
-  /** Leaves nothing running: Delve kills what it launched, or we kill Delve's whole tree. */
-  private void cleanup(DelveClient client, DelveProcess delve) {
-    List<Integer> tracees = delve == null ? List.of() : processes.traceesOf(pid(delve));
-    if (client != null) {
-      try {
-        client.detach(true);
-      } catch (RuntimeException e) {
-        // Delve may already be gone; the kill below covers it.
-      }
-      client.close();
-    }
-    if (delve != null) {
-      processes.killTree(pid(delve));
-      delve.kill();
-      for (int t : tracees) {
-        processes.killTree(t);
-      }
-    }
-  }
-
-  private static int pid(DelveProcess delve) {
-    return (int) delve.pid();
-  }
-
-  /** Delve's last words, e.g. "could not launch process: ..." or a bind error. */
+  /** Delve's last words, e.g. "could not attach to pid ..." or a bind error. */
   private static String tail(DelveProcess delve, String otherwise) {
     List<String> lines = delve.logTail(3).stream().filter(l -> !l.isBlank()).toList();
     return lines.isEmpty() ? otherwise : String.join("; ", lines);
   }
 
-  private static Optional<String> lastLine(Path file) {
+  private static String readQuietly(Path file) {
     try {
-      List<String> lines = Files.readAllLines(file);
-      for (int i = lines.size() - 1; i >= 0; i--) {
-        if (!lines.get(i).isBlank()) {
-          return Optional.of(lines.get(i).strip());
-        }
-      }
+      return Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      // No stderr file: nothing to quote.
+      return "";
     }
-    return Optional.empty();
+  }
+
+  private static Optional<String> lastLine(String text) {
+    List<String> lines = text.lines().filter(l -> !l.isBlank()).toList();
+    return lines.isEmpty() ? Optional.empty() : Optional.of(lines.get(lines.size() - 1).strip());
   }
 }

@@ -5,9 +5,7 @@ import dev.katadbg.config.KatadbgConfig;
 import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session;
 import dev.katadbg.session.SessionRegistry;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code containerd-shim-katadbg-v2}: stands where the runtime manager expects a shim v2 binary.
@@ -25,15 +24,18 @@ import java.util.Map;
 public final class ShimWrapper {
   private final Map<String, String> env;
   private final Path cwd;
-  private final InputStream stdin;
   private final OutputStream stdout;
   private final PrintStream stderr;
 
-  public ShimWrapper(Map<String, String> env, Path cwd, InputStream stdin, OutputStream stdout,
+  /**
+   * The wrapper never reads its stdin: the runtime options on it (containerd pipes them to every
+   * start of a runtime with options, and from 2.3 a bootstrap message to every start) go to the
+   * real shim as the very same file description, whatever it is.
+   */
+  public ShimWrapper(Map<String, String> env, Path cwd, OutputStream stdout,
       PrintStream stderr) {
     this.env = Map.copyOf(env);
     this.cwd = cwd;
-    this.stdin = stdin;
     this.stdout = stdout;
     this.stderr = stderr;
   }
@@ -51,10 +53,10 @@ public final class ShimWrapper {
     }
     if (!inv.isStart() || !Session.ID.matcher(inv.id()).matches()
         || !Session.ID.matcher(inv.namespace()).matches()) {
-      return passThrough(shim, args, null);
+      return passThrough(shim, args);
     }
     if (BundleAnnotations.otherSandbox(cwd, inv.id()).isPresent()) {
-      return passThrough(shim, args, null);
+      return passThrough(shim, args);
     }
     Processes processes = Processes.linux();
     SessionRegistry registry;
@@ -66,18 +68,13 @@ public final class ShimWrapper {
     }
     if (!(registry.claim(inv.namespace(), inv.id())
         instanceof SessionRegistry.Claim.Claimed claimed)) {
-      return passThrough(shim, args, null);
+      return passThrough(shim, args);
     }
-    byte[] input;
-    try {
-      input = stdin.readAllBytes();
-    } catch (IOException e) {
-      return fail("katadbg: cannot read the runtime options on stdin: " + e.getMessage());
-    }
-    StartOutcome outcome = new DebugStart(config, registry, processes, env, cwd)
-        .run(inv, claimed.dir(), shim, input);
+    StartOutcome outcome = new DebugStart(config, registry, processes, env, cwd,
+        Optional.ofNullable(System.getProperty("katadbg.home")))
+        .run(inv, claimed.dir(), shim, ProcessBuilder.Redirect.INHERIT);
     if (outcome.withoutDebugger()) {
-      return passThrough(shim, args, input);
+      return passThrough(shim, args);
     }
     if (outcome.error().isPresent()) {
       return fail("katadbg: " + outcome.error().get(), outcome.exitCode());
@@ -85,6 +82,8 @@ public final class ShimWrapper {
     try {
       stdout.write(outcome.reply());
       stdout.flush();
+      stderr.write(outcome.stderr());
+      stderr.flush();
     } catch (IOException e) {
       return fail("katadbg: cannot write the shim's reply: " + e.getMessage());
     }
@@ -93,26 +92,14 @@ public final class ShimWrapper {
 
   /**
    * Runs the real shim with this process's own stdin, stdout and stderr, so what the runtime
-   * manager reads is exactly what the shim wrote; {@code input} replays stdin already consumed.
+   * manager reads is exactly what the shim wrote.
    */
-  private int passThrough(Path shim, List<String> args, byte[] input) {
+  private int passThrough(Path shim, List<String> args) {
     List<String> cmd = new ArrayList<>(args.size() + 1);
     cmd.add(shim.toString());
     cmd.addAll(args);
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile()).inheritIO();
-    if (input != null) {
-      pb.redirectInput(input.length == 0
-          ? ProcessBuilder.Redirect.from(new File("/dev/null"))
-          : ProcessBuilder.Redirect.PIPE);
-    }
     try {
-      Process p = pb.start();
-      if (input != null && input.length > 0) {
-        try (OutputStream in = p.getOutputStream()) {
-          in.write(input);
-        }
-      }
-      return p.waitFor();
+      return new ProcessBuilder(cmd).directory(cwd.toFile()).inheritIO().start().waitFor();
     } catch (IOException e) {
       return fail("katadbg: cannot run the real shim " + shim + ": " + e.getMessage()
           + " (fix [shim] binary)");
@@ -137,7 +124,6 @@ public final class ShimWrapper {
     PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err),
         true, StandardCharsets.UTF_8);
     int code = new ShimWrapper(System.getenv(), Path.of("").toAbsolutePath(),
-        new java.io.FileInputStream(java.io.FileDescriptor.in),
         new java.io.FileOutputStream(java.io.FileDescriptor.out), err).run(List.of(args));
     System.exit(code);
   }

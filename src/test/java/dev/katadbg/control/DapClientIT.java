@@ -31,7 +31,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.lsp4j.debug.Capabilities;
 import org.eclipse.lsp4j.debug.ConfigurationDoneArguments;
-import org.eclipse.lsp4j.debug.ContinueArguments;
 import org.eclipse.lsp4j.debug.DisconnectArguments;
 import org.eclipse.lsp4j.debug.InitializeRequestArguments;
 import org.eclipse.lsp4j.debug.OutputEventArguments;
@@ -245,10 +244,9 @@ class DapClientIT {
         checkout.resolve(serverFile.substring(buildDir.length() + 1)));
   }
 
-  // wait_for_client = true: the IDE attaches while the start process is halted before its first
-  // instruction. That is the one time a DAP client can add breakpoints for the daemon: with
-  // follow-exec, Delve 1.24 copies them to the daemon at exec, but once the start process has
-  // exited every new breakpoint fails ("Process N has exited with status 0", asserted below).
+  // wait_for_client = true: the IDE attaches while the daemon is halted before its first
+  // instruction (the start process has replied and exited), sets a source breakpoint, and
+  // adds another one later, at the stop.
   @Test
   void remoteAttachWhileTheShimWaitsSetsASourceBreakpointThatStopsTheDaemon() throws Exception {
     fx.writeConfig("attach", Map.of("wait_for_client", "true"));
@@ -281,16 +279,9 @@ class DapClientIT {
         assertThat(set.getBreakpoints()[0].getLine()).isEqualTo(line);
         assertThat(set.getBreakpoints()[0].getSource().getPath()).isEqualTo(localFile.toString());
 
-        // As VS Code: configurationDone; without stopOnEntry Delve continues the target. The
-        // start process runs to katadbg's stop at its exit.
+        // As VS Code: configurationDone; without stopOnEntry Delve continues the target, the
+        // daemon, which was waiting before its first instruction.
         get(dlv.configurationDone(new ConfigurationDoneArguments()));
-        StoppedEventArguments first = ide.nextStop();
-        assertThat(first.getReason()).as("stopped event %s", first).isEqualTo("breakpoint");
-        assertThat(topFrame(dlv, first).getName()).isEqualTo("runtime.exit");
-        // The IDE user presses Continue once more; Delve follows the exec'd daemon.
-        ContinueArguments c = new ContinueArguments();
-        c.setThreadId(first.getThreadId());
-        get(dlv.continue_(c));
         StoppedEventArguments stop = ide.nextStop();
         assertThat(stop.getReason()).as("stopped event %s", stop).isEqualTo("breakpoint");
         StackFrame top = topFrame(dlv, stop);
@@ -300,7 +291,7 @@ class DapClientIT {
         assertThat(top.getLine()).isEqualTo(line);
 
         // The JSON-RPC client sees the same stop: in the daemon, at the DAP breakpoint.
-        int shimPid = fx.awaitSession(id, "running").get("shimPid").getAsInt();
+        int shimPid = session.get("shimPid").getAsInt();
         assertThat(shimPid).isNotEqualTo(startPid);
         DebuggerState state = rpc.state(true);
         assertThat(state.pid()).isEqualTo(shimPid);
@@ -311,14 +302,14 @@ class DapClientIT {
           assertThat(t.line()).isEqualTo(line);
         });
 
-        // Delve 1.24's limit: now that the start process has exited, a new breakpoint fails in
-        // every client (the existing one is kept).
+        // A new breakpoint at this stop is taken (Delve debugs the daemon alone).
         SetBreakpointsResponse more = get(dlv.setBreakpoints(sourceBreakpoints(localFile, line,
             deleteLine)));
         assertThat(more.getBreakpoints()[0].isVerified()).isTrue();
-        assertThat(more.getBreakpoints()[1].isVerified()).isFalse();
-        assertThat(more.getBreakpoints()[1].getMessage())
-            .isEqualTo("Process " + startPid + " has exited with status 0");
+        assertThat(more.getBreakpoints()[1].isVerified())
+            .as("%s", more.getBreakpoints()[1].getMessage()).isTrue();
+        SetBreakpointsResponse back = get(dlv.setBreakpoints(sourceBreakpoints(localFile, line)));
+        assertThat(back.getBreakpoints()).hasSize(1);
 
         dap.disconnect();
         assertThat(String.join("", ide.output)).contains("Closing client session, but leaving"
@@ -342,9 +333,9 @@ class DapClientIT {
 
   // wait_for_client = false and [debugger] breakpoints on Create: the IDE attaches while the
   // daemon is stopped there. It sees the stop (with stopOnEntry: without it, configurationDone
-  // continues the daemon at once), but cannot add breakpoints: the start process has exited.
+  // continues the daemon at once) and adds breakpoints, as katadbg's own client does.
   @Test
-  void remoteAttachAtAConfiguredBreakpointSeesTheStopButCannotAddBreakpoints() throws Exception {
+  void remoteAttachAtAConfiguredBreakpointSeesTheStopAndAddsBreakpoints() throws Exception {
     fx.writeConfig("stopped", Map.of("wait_for_client", "false",
         "breakpoints", "[" + toml(CREATE) + "]"));
     String id = uniqueId("dapbp");
@@ -364,18 +355,16 @@ class DapClientIT {
       assertThat(atCreate.get("file").getAsString()).isEqualTo(cfg.serverFile());
       int deleteLine = firstBodyLine(cfg.localFile(), "func (s *service) Delete(");
 
-      // The same limit for katadbg's own client, with what to do instead.
       CommandResult brk = fx.katadbg("break", id, cfg.serverFile() + ":" + deleteLine);
-      assertThat(brk.exitCode()).as(brk.describe()).isEqualTo(1);
-      assertThat(brk.stderr()).contains("start process (pid " + startPid + ") has exited")
-          .contains("katadbg reattach SESSION");
+      assertThat(brk.exitCode()).as(brk.describe()).isZero();
+      assertThat(startPid).isNotEqualTo(shimPid);
 
+      int startLine = firstBodyLine(cfg.localFile(), "func (s *service) Start(");
       try (DapSession dap = new DapSession(cfg.vscode(), Map.of("stopOnEntry", true))) {
         SetBreakpointsResponse set = get(dap.dlv.setBreakpoints(
-            sourceBreakpoints(cfg.localFile(), deleteLine)));
-        assertThat(set.getBreakpoints()[0].isVerified()).isFalse();
-        assertThat(set.getBreakpoints()[0].getMessage())
-            .isEqualTo("Process " + startPid + " has exited with status 0");
+            sourceBreakpoints(cfg.localFile(), startLine)));
+        assertThat(set.getBreakpoints()[0].isVerified())
+            .as("%s", set.getBreakpoints()[0].getMessage()).isTrue();
 
         get(dap.dlv.configurationDone(new ConfigurationDoneArguments()));
         StoppedEventArguments entry = dap.ide.nextStop();
@@ -393,6 +382,12 @@ class DapClientIT {
         assertThat(top.getLine()).isEqualTo(atCreate.get("line").getAsInt());
         assertThat(run.isAlive()).as("ctr waits while the shim sits at Create").isTrue();
         dap.disconnect();
+      }
+      // The breakpoints added above would stop the container on its way: only Create stays.
+      for (dev.katadbg.delve.Breakpoint b : rpc.breakpoints()) {
+        if (b.id() > 0 && !b.functionName().equals(CREATE)) {
+          rpc.clearBreakpoint(b.id());
+        }
       }
     }
     assertThat(fx.ok("state", id).stdout()).startsWith("pid " + shimPid

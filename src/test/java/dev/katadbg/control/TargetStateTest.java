@@ -24,16 +24,21 @@ class TargetStateTest {
   }
 
   @Test
-  void aStopWithoutBreakpointIsHaltedUnlessItIsKatadbgsStartExit() {
+  void aStopWithoutBreakpointIsHalted() {
     TargetState halted = new TargetState(Status.STOPPED, 5, "", Optional.of(AT_START),
         Optional.empty(), 0, "");
     assertThat(halted.why()).isEqualTo("halted");
     assertThat(halted.describe()).isEqualTo("pid 5 halted at pkg.(*s).Start() /src/service.go:118"
         + " (thread 7, goroutine 12)");
-    TargetState exit = new TargetState(Status.STOPPED, 5, "", Optional.of(AT_START),
-        Optional.empty(), 0, TargetState.AT_START_EXIT);
-    assertThat(exit.why()).isEqualTo("katadbgStartExit");
-    assertThat(exit.describe()).endsWith("\n  " + TargetState.AT_START_EXIT);
+  }
+
+  @Test
+  void aDaemonHaltedBeforeItsFirstInstructionIsSaidSoNotAsAnEmptyLocation() {
+    ThreadInfo entry = new ThreadInfo(5, "", 0, "", OptionalInt.empty(), "", 0);
+    TargetState s = new TargetState(Status.STOPPED, 5, "", Optional.of(entry),
+        Optional.empty(), 0, "");
+    assertThat(s.describe()).isEqualTo("pid 5 halted at its entry point, before any Go code ran"
+        + " (thread 5, goroutine 0)");
   }
 
   @Test

@@ -249,60 +249,6 @@ class DelveClientIT {
     assertThat(dlv.awaitExit(EXIT)).isTrue();
   }
 
-  /**
-   * Delve's own terminal creates breakpoints by address, bound to the processes that exist then:
-   * one typed before the exec never reaches the followed child. Re-created by line, it does.
-   */
-  @Test
-  void aBreakpointTypedInDlvsTerminalReachesTheFollowedChildOnlyOnceRecreatedByLine()
-      throws Exception {
-    assertThat(stopsInChildAfterTypedBreakpoint(true)).isTrue();
-  }
-
-  /** The Delve behaviour that makes {@code recreateByLine} necessary; fails if Delve changes it. */
-  @Test
-  void aBreakpointTypedInDlvsTerminalStaysWithTheParent() throws Exception {
-    assertThat(stopsInChildAfterTypedBreakpoint(false)).isFalse();
-  }
-
-  private boolean stopsInChildAfterTypedBreakpoint(boolean recreate) throws Exception {
-    DelveProcess dlv =
-        launch(DelveDeps.dlv124(), execForkexec(dir.resolve("out.txt")), "127.0.0.1:0", true);
-    try (DelveClient client = dlv.connect(CONNECT)) {
-      int parentPid = client.state(false).pid();
-      debuggees.add((long) parentPid);
-      client.followExec(true, "forkexec child$");
-      Process terminal = new ProcessBuilder(DelveDeps.dlv124().toString(), "connect",
-          "127.0.0.1:" + dlv.listenAddress().port().orElseThrow())
-          .redirectErrorStream(true).start();
-      terminal.getOutputStream().write("break main.childWork\nquit\nn\n".getBytes());
-      terminal.getOutputStream().close();
-      String said = new String(terminal.getInputStream().readAllBytes());
-      assertThat(terminal.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      assertThat(said).contains("Breakpoint 1 set at");
-
-      Breakpoint typed = client.breakpoints().stream()
-          .filter(b -> b.functionName().equals("main.childWork")).findFirst().orElseThrow();
-      assertThat(typed.addrPids()).containsOnly(parentPid);
-      if (recreate) {
-        Breakpoint again = client.recreateByLine(typed.id());
-        assertThat(again.id()).isEqualTo(typed.id());
-        assertThat(again.addrs()).isEqualTo(typed.addrs());
-        assertThat(again.file()).isEqualTo(typed.file());
-        assertThat(again.line()).isEqualTo(typed.line());
-      }
-      DebuggerState stop = client.continueAsync().get(60, TimeUnit.SECONDS);
-      if (stop.exited()) {
-        return false;
-      }
-      debuggees.add((long) stop.pid());
-      assertThat(stop.pid()).isNotEqualTo(parentPid);
-      assertThat(stop.currentThread().orElseThrow().breakpointId())
-          .isEqualTo(OptionalInt.of(typed.id()));
-      return true;
-    }
-  }
-
   private LaunchSpec.Exec execForkexec(Path out) {
     return new LaunchSpec.Exec(
         program,

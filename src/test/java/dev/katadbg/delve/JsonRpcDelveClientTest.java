@@ -306,43 +306,6 @@ class JsonRpcDelveClientTest {
   }
 
   @Test
-  void recreateByLineClearsAndRecreatesFromFileAndLineKeepingTheOtherSettings() {
-    connect();
-    var recreating = CompletableFuture.supplyAsync(() -> client.recreateByLine(1));
-    var list = server.nextRequest();
-    assertThat(list.method()).isEqualTo("RPCServer.ListBreakpoints");
-    String typed = "{\"id\":1,\"name\":\"mine\",\"addr\":5190606,\"addrs\":[5190606],"
-        + "\"addrpid\":[15948],\"file\":\"/tmp/dx/main.go\",\"line\":9,"
-        + "\"functionName\":\"main.childWork\",\"ExprString\":\"\",\"Cond\":\"n == 1\","
-        + "\"HitCond\":\"> 2\",\"hitCount\":{\"1\":1},\"totalHitCount\":1,\"disabled\":false}";
-    server.replyResult(list.id(), "{\"Breakpoints\":[" + typed + "]}");
-    var clear = server.nextRequest();
-    assertThat(clear.method()).isEqualTo("RPCServer.ClearBreakpoint");
-    assertThat(clear.params()).isEqualTo(FakeDelveServer.json("{\"Id\":1}"));
-    server.replyResult(clear.id(), "{\"Breakpoint\":" + typed + "}");
-    var create = server.nextRequest();
-    assertThat(create.method()).isEqualTo("RPCServer.CreateBreakpoint");
-    assertThat(create.params()).isEqualTo(FakeDelveServer.json("{\"Breakpoint\":{\"id\":1,"
-        + "\"name\":\"mine\",\"Cond\":\"n == 1\",\"HitCond\":\"> 2\",\"disabled\":false},"
-        + "\"LocExpr\":\"/tmp/dx/main.go:9\"}"));
-    server.reply(create, "createbreakpoint");
-    assertThat(recreating.join().id()).isEqualTo(1);
-  }
-
-  @Test
-  void recreateByLineRefusesABreakpointWithoutOneSourceLine() {
-    connect();
-    var recreating = CompletableFuture.supplyAsync(() -> client.recreateByLine(-2));
-    var list = server.nextRequest();
-    server.reply(list, "listbreakpoints");
-    assertThatThrownBy(recreating::join).hasCauseInstanceOf(DelveException.class)
-        .hasMessageContaining("no single source line");
-    var missing = CompletableFuture.supplyAsync(() -> client.recreateByLine(99));
-    server.reply(server.nextRequest(), "listbreakpoints");
-    assertThatThrownBy(missing::join).hasMessageContaining("no breakpoint 99");
-  }
-
-  @Test
   void unresolvableLocationGivesAPendingBreakpoint() {
     connect();
     var creating =

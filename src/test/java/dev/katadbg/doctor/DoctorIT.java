@@ -95,7 +95,7 @@ class DoctorIT {
     assertThat(r.line("shim-build-flags")).contains("all=-N -l");
     assertThat(r.line("shim-go-version")).contains("go1.24").contains("Go 1.21-1.24");
     assertThat(r.line("wrapper")).contains(containerd.optBin().toString());
-    assertThat(r.line("dlv-follow-exec")).contains("1.24.0");
+    assertThat(r.line("exec-watcher")).contains("libexec/katadbg-execwatch");
   }
 
   @Test
@@ -117,7 +117,7 @@ class DoctorIT {
     JsonObject go = find(a, "shim-go-version");
     assertThat(go.get("status").getAsString()).isEqualTo("fail");
     assertThat(go.get("detail").getAsString()).contains("go1.19");
-    assertThat(find(a, "dlv-follow-exec").get("status").getAsString()).isEqualTo("ok");
+    assertThat(find(a, "exec-watcher").get("status").getAsString()).isEqualTo("ok");
   }
 
   @Test
@@ -133,16 +133,14 @@ class DoctorIT {
   }
 
   @Test
-  void bookwormsDelveFailsTheFollowExecCheck() throws IOException {
+  void bookwormsDelveFailsTheGoVersionCheck() throws IOException {
     writeGoodContainerdConfig();
     writeKatadbgConfig(env.oldDlv());
 
     Run r = doctor();
 
     assertThat(r.exit).isEqualTo(1);
-    assertThat(r.line("dlv-follow-exec")).startsWith("fail").contains("Delve 1.20.2")
-        .contains("fix: install Delve 1.21.0 or newer");
-    // Delve 1.20 supports Go 1.18-1.20: the Go 1.24 debug shim is out of its window too.
+    // Delve 1.20 supports Go 1.18-1.20: the Go 1.24 debug shim is out of its window.
     assertThat(r.line("shim-go-version")).startsWith("fail").contains("Go 1.18-1.20");
   }
 

@@ -1,9 +1,7 @@
-package dev.katadbg.attach;
+package dev.katadbg.delve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.katadbg.delve.DelveVersion;
-import dev.katadbg.delve.Semver;
 import org.junit.jupiter.api.Test;
 
 class GoWindowTest {

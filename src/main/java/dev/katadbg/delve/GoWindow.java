@@ -1,7 +1,5 @@
-package dev.katadbg.attach;
+package dev.katadbg.delve;
 
-import dev.katadbg.delve.DelveVersion;
-import dev.katadbg.delve.Semver;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -12,7 +10,7 @@ import java.util.regex.Pattern;
  * word (only "could not patch runtime.mallocgc" in its log), so katadbg checks the window Delve
  * reports in its handshake itself. Releases compare by major.minor, as Delve's own check does.
  */
-final class GoWindow {
+public final class GoWindow {
   private static final Pattern GO = Pattern.compile("go(\\d+)\\.(\\d+)");
 
   private GoWindow() {}
@@ -25,7 +23,7 @@ final class GoWindow {
   }
 
   /** Why {@code v}'s Delve does not support its target's Go; empty when it does or is unknown. */
-  static Optional<String> problem(DelveVersion v) {
+  public static Optional<String> problem(DelveVersion v) {
     Optional<int[]> go = targetGo(v.targetGoVersion());
     if (go.isEmpty()) {
       return Optional.empty();
