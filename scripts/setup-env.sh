@@ -4,7 +4,13 @@
 #    gcc and libc6-dev build the static pause binary of the CRI end-to-end test.
 #  - Delve 1.24 and Go 1.24 from Debian trixie, unpacked into .deps/trixie (nothing system-wide).
 #  - Delve 1.20.2 from bookworm, unpacked into .deps/bookworm (a real too-old Delve for tests).
-#  - A DWARF, -gcflags=all=-N -l build of containerd-shim-runc-v2 in .deps/shim.
+#  - Other containerds and the newest Delve, for version tests, each unpacked into its own folder:
+#    containerd 1.7 from trixie (.deps/containerd-1.7), containerd 2.1 and Delve 1.27 from sid
+#    (.deps/containerd-2.1, .deps/dlv-1.27).
+#  - A DWARF, -gcflags=all=-N -l build of containerd-shim-runc-v2 in .deps/shim, and the same
+#    built -buildmode=pie (as Kata builds its shim) in .deps/shim-pie.
+# trixie and sid are added as apt sources pinned low (100 and 50): nothing comes from them unless
+# asked for by name. Waits for another apt/dpkg run to release its locks.
 # Idempotent: a second run only checks. Prints one line per step to stderr.
 set -euo pipefail
 
@@ -21,40 +27,89 @@ for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 
-# trixie is added as a low-priority source so only explicitly requested packages come from it.
-# The mirror is copied from the machine's own first (main archive) stanza, never hard-coded.
-trixie_sources=/etc/apt/sources.list.d/katadbg-trixie.sources
+# trixie and sid are added as low-priority sources so only explicitly requested packages come
+# from them. The mirror is copied from the machine's own first (main archive) stanza, never
+# hard-coded.
 added_source=0
-if [ ! -f "$trixie_sources" ]; then
-  src=/etc/apt/sources.list.d/debian.sources
+add_source() { # add_source SUITE PRIORITY
+  local suite=$1 priority=$2
+  local file=/etc/apt/sources.list.d/katadbg-$suite.sources
+  [ -f "$file" ] && return 0
+  say "adding Debian $suite as an apt source pinned at priority $priority"
+  local src=/etc/apt/sources.list.d/debian.sources
   if [ -f "$src" ]; then
     awk 'BEGIN{RS=""; ORS="\n\n"} NR==1{print; exit}' "$src" \
-      | sed -E 's/^Suites:.*/Suites: trixie/' > "$trixie_sources"
+      | sed -E "s/^Suites:.*/Suites: $suite/" > "$file"
   else
-    uri=$(awk '$1=="deb"{print $2; exit}' /etc/apt/sources.list)
-    printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$uri" > "$trixie_sources"
+    local uri; uri=$(awk '$1=="deb"{print $2; exit}' /etc/apt/sources.list)
+    printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$uri" "$suite" > "$file"
   fi
-  printf 'Package: *\nPin: release n=trixie\nPin-Priority: 100\n' > /etc/apt/preferences.d/katadbg-trixie
+  printf 'Package: *\nPin: release n=%s\nPin-Priority: %s\n' "$suite" "$priority" > "/etc/apt/preferences.d/katadbg-$suite"
   added_source=1
-fi
+}
+add_source trixie 100
+add_source sid 50
+
+# Another apt or dpkg (unattended-upgrades, a second setup run) may hold a lock. apt-get's
+# DPkg::Lock::Timeout waits for the dpkg frontend lock only; `apt-get update` fails at once on
+# the lists lock and `apt-get install` on the archives lock. So wait for all four first (one
+# line), and retry a command that lost a race for a lock.
+apt_lock_timeout=300
+apt_locks='^(/var/lib/dpkg/lock|/var/lib/dpkg/lock-frontend|/var/lib/apt/lists/lock|/var/cache/apt/archives/lock)$'
+apt_lock_holders() { # "PID (COMMAND) PATH" per held lock
+  lslocks -r -n -o PID,COMMAND,PATH 2>/dev/null | awk -v re="$apt_locks" '$3 ~ re {printf "%s%s (%s) %s", sep, $1, $2, $3; sep=", "}'
+}
+apt_deadline=
+apt_may_wait() { # true while within the wait budget, which starts at the first call
+  [ -n "$apt_deadline" ] || apt_deadline=$(( $(date +%s) + apt_lock_timeout ))
+  [ "$(date +%s)" -lt "$apt_deadline" ]
+}
+wait_for_apt_locks() {
+  local holders; holders=$(apt_lock_holders)
+  [ -n "$holders" ] || return 0
+  say "waiting up to ${apt_lock_timeout}s for the apt/dpkg lock held by $holders"
+  while [ -n "$(apt_lock_holders)" ]; do
+    apt_may_wait || { say "the apt/dpkg lock is still held by $(apt_lock_holders); giving up"; exit 1; }
+    sleep 2
+  done
+}
+apt_get() { # apt_get ARGS...: apt-get after the locks are free; its stderr is passed on
+  local err rc; err=$(mktemp)
+  while :; do
+    wait_for_apt_locks
+    rc=0
+    apt-get -o DPkg::Lock::Timeout=$apt_lock_timeout "$@" 2>"$err" || rc=$?
+    # Another apt took a lock between the check and apt-get's own try: wait again.
+    if [ $rc != 0 ] && grep -q 'Could not get lock' "$err" && apt_may_wait; then
+      sleep 2
+      continue
+    fi
+    break
+  done
+  cat "$err" >&2
+  rm -f "$err"
+  return $rc
+}
 
 need_debs=0
 [ -x "$deps/trixie/usr/bin/dlv" ] && [ -x "$deps/trixie/usr/lib/go-1.24/bin/go" ] && [ -d "$deps/trixie/usr/share/go-1.24/src/runtime" ] || need_debs=1
 [ -x "$deps/bookworm/usr/bin/dlv" ] || need_debs=1
+[ -x "$deps/containerd-1.7/usr/bin/containerd" ] && [ -x "$deps/containerd-2.1/usr/bin/containerd" ] || need_debs=1
+[ -x "$deps/dlv-1.27/usr/bin/dlv" ] || need_debs=1
 
 if [ ${#missing[@]} -gt 0 ] || [ $need_debs = 1 ] || [ $added_source = 1 ]; then
   say "apt-get update"
-  apt-get update -qq >/dev/null
+  apt_get update -qq >/dev/null
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 unpack() { # unpack DIR PKG/SUITE...
   local dir=$1; shift
   local dl; dl=$(mktemp -d "$deps/dl.XXXXXX")
-  (cd "$dl" && apt-get download -qq -o APT::Sandbox::User=root "$@" >/dev/null)
+  (cd "$dl" && apt_get download -qq -o APT::Sandbox::User=root "$@" >/dev/null)
   mkdir -p "$dir"
   for deb in "$dl"/*.deb; do dpkg -x "$deb" "$dir"; done
   rm -rf "$dl"
@@ -68,11 +123,46 @@ if [ ! -x "$deps/bookworm/usr/bin/dlv" ]; then
   unpack "$deps/bookworm" delve/bookworm
 fi
 
+version_of() { # the version a containerd or dlv binary reports, e.g. 2.1.9~ds1 or 1.27.1
+  case "${1##*/}" in
+    containerd) "$1" --version | awk '{print $3}' ;;
+    dlv) "$1" version | awk '/^Version:/{print $2}' ;;
+  esac
+}
+# unpack_version DIR BINARY MAJOR.MINOR PKG/SUITE: unpacks PKG into DIR if BINARY (a path inside
+# it) runs here and reports MAJOR.MINOR.x. sid moves on: a newer version fails loudly rather
+# than hide under a folder named for the old one.
+unpack_version() {
+  local dir=$1 bin=$2 want=$3 pkg=$4 got
+  rm -rf "$dir.tmp"
+  unpack "$dir.tmp" "$pkg"
+  got=$(version_of "$dir.tmp/$bin") || got=
+  case "$got" in
+    "$want".*) mv "$dir.tmp" "$dir" ;;
+    *) rm -rf "$dir.tmp"
+       say "$pkg reports version '${got:-none}', not $want.x: update setup-env.sh and TestEnv for it"
+       exit 1 ;;
+  esac
+}
+if [ ! -x "$deps/containerd-1.7/usr/bin/containerd" ]; then
+  say "unpacking containerd from trixie into .deps/containerd-1.7"
+  unpack_version "$deps/containerd-1.7" usr/bin/containerd 1.7 containerd/trixie
+fi
+if [ ! -x "$deps/containerd-2.1/usr/bin/containerd" ]; then
+  say "unpacking containerd from sid into .deps/containerd-2.1"
+  unpack_version "$deps/containerd-2.1" usr/bin/containerd 2.1 containerd/sid
+fi
+if [ ! -x "$deps/dlv-1.27/usr/bin/dlv" ]; then
+  say "unpacking delve from sid into .deps/dlv-1.27"
+  unpack_version "$deps/dlv-1.27" usr/bin/dlv 1.27 delve/sid
+fi
+
 goroot="$deps/trixie/usr/lib/go-1.24"
-shim="$deps/shim/containerd-shim-runc-v2"
-if [ ! -x "$shim" ]; then
-  say "building a DWARF debug containerd-shim-runc-v2 (about a minute)"
-  src=$(mktemp -d "$deps/shimsrc.XXXXXX")
+# build_shim OUT GO-BUILD-FLAGS...: containerd-shim-runc-v2 from bookworm's containerd source,
+# with DWARF and without optimizations (-gcflags=all=-N -l), Go 1.24 in GOPATH mode (offline).
+build_shim() {
+  local out=$1; shift
+  local src; src=$(mktemp -d "$deps/shimsrc.XXXXXX")
   cat > "$src/main.go" <<'GO'
 package main
 
@@ -88,12 +178,26 @@ func main() {
 	shim.RunManager(context.Background(), manager.NewShimManager("io.containerd.runc.v2"))
 }
 GO
-  mkdir -p "$deps/shim" "$deps/gocache"
+  mkdir -p "$(dirname "$out")" "$deps/gocache"
   (cd "$src" && GOROOT="$goroot" GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$deps/gocache" \
-     GOFLAGS= CGO_ENABLED=1 "$goroot/bin/go" build -gcflags='all=-N -l' -o "$shim.tmp" . )
-  mv "$shim.tmp" "$shim"
+     GOFLAGS= CGO_ENABLED=1 "$goroot/bin/go" build -gcflags='all=-N -l' "$@" -o "$out.tmp" . )
   rm -rf "$src"
+  readelf -S "$out.tmp" | grep -q '\.debug_info' || { say "$out.tmp has no DWARF"; exit 1; }
+}
+shim="$deps/shim/containerd-shim-runc-v2"
+if [ ! -x "$shim" ]; then
+  say "building a DWARF debug containerd-shim-runc-v2 (about a minute)"
+  build_shim "$shim"
+  mv "$shim.tmp" "$shim"
+fi
+pie_shim="$deps/shim-pie/containerd-shim-runc-v2"
+if [ ! -x "$pie_shim" ]; then
+  say "building the same debug containerd-shim-runc-v2 with -buildmode=pie into .deps/shim-pie (about a minute)"
+  build_shim "$pie_shim" -buildmode=pie
+  readelf -h "$pie_shim.tmp" | grep -q 'Type:.*DYN' || { say "$pie_shim.tmp is not a position-independent executable"; exit 1; }
+  mv "$pie_shim.tmp" "$pie_shim"
 fi
 
 # Versions, for the log and as a last check that each part runs.
 say "dlv $("$deps/trixie/usr/bin/dlv" version | awk '/Version/{print $2}'), old dlv $("$deps/bookworm/usr/bin/dlv" version | awk '/Version/{print $2}'), $("$goroot/bin/go" version | awk '{print $3}'), containerd $(containerd --version | awk '{print $3}'), debug shim $shim"
+say "for version tests: containerd $(version_of "$deps/containerd-1.7/usr/bin/containerd") and $(version_of "$deps/containerd-2.1/usr/bin/containerd"), dlv $(version_of "$deps/dlv-1.27/usr/bin/dlv"), PIE debug shim $pie_shim"

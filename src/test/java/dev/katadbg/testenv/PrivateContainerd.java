@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -35,6 +36,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <p>containerd caches which binary a runtime name resolved to for its whole life: a test that
  * replaces a shim in {@link #optBin()} after using it must {@link #restart()}.
+ *
+ * <p>By default it runs the machine's containerd and ctr ({@link TestEnv.Part#CONTAINERD});
+ * {@link #containerd(Path)} picks another pair, e.g. containerd 2.1 from {@code .deps}. The
+ * config is written in the format that containerd's major version reads natively.
  */
 public final class PrivateContainerd
     implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, AutoCloseable {
@@ -48,6 +53,9 @@ public final class PrivateContainerd
   private static final int LOG_TAIL_LINES = 40;
 
   private boolean cri;
+  /** Holds the containerd and ctr to run; null: the ones on {@link TestEnv#SYSTEM_PATH}. */
+  private Path binDir;
+  private int containerdMajor;
   private volatile Map<String, String> extraEnvironment = Map.of();
 
   private int classScopes;
@@ -75,6 +83,19 @@ public final class PrivateContainerd
       throw new IllegalStateException("withCri() after start: edit configPath() and restart() instead");
     }
     cri = true;
+    return this;
+  }
+
+  /**
+   * Runs {@code binDir/containerd} and talks to it with {@code binDir/ctr} (each containerd
+   * release brings its own ctr), e.g. {@code env.binDir(TestEnv.Part.CONTAINERD_2_1)}. Only
+   * before the first start.
+   */
+  public synchronized PrivateContainerd containerd(Path binDir) {
+    if (baseDir != null) {
+      throw new IllegalStateException("containerd(binDir) after start: " + baseDir.path());
+    }
+    this.binDir = binDir.toAbsolutePath().normalize();
     return this;
   }
 
@@ -149,16 +170,24 @@ public final class PrivateContainerd
     if (baseDir != null) {
       throw new IllegalStateException("already started: " + baseDir.path());
     }
-    env = TestEnv.require(TestEnv.Part.CONTAINERD, TestEnv.Part.CTR, TestEnv.Part.RUNC, TestEnv.Part.BUSYBOX);
+    env = binDir == null
+        ? TestEnv.require(TestEnv.Part.CONTAINERD, TestEnv.Part.CTR, TestEnv.Part.RUNC, TestEnv.Part.BUSYBOX)
+        : TestEnv.require(TestEnv.Part.RUNC, TestEnv.Part.BUSYBOX);
+    for (Path binary : List.of(containerdBinary(), ctrBinary())) {
+      if (!Files.isRegularFile(binary) || !Files.isExecutable(binary)) {
+        throw new IllegalStateException("no executable " + binary + " (run " + TestEnv.SETUP_SCRIPT + ")");
+      }
+    }
+    containerdMajor = ContainerdConfig.majorVersion(versionOf(containerdBinary()));
     reapStaleDirs();
     try {
       baseDir = BaseDir.create();
       shutdownHook = new Thread(this::emergencyCleanup, "PrivateContainerd cleanup " + baseDir.path());
       Runtime.getRuntime().addShutdownHook(shutdownHook);
       Files.createDirectories(optBin());
-      ctr = new Ctr(env.ctr(), socket(), baseDir().resolve("fifo"), Files.createDirectories(baseDir().resolve("cmd")));
+      ctr = new Ctr(ctrBinary(), socket(), baseDir().resolve("fifo"), Files.createDirectories(baseDir().resolve("cmd")));
       Files.writeString(configPath(), new ContainerdConfig(rootDir(), stateDir(), socket(), ttrpcSocket(),
-          optDir(), cri).toToml());
+          optDir(), cri, containerdMajor).toToml());
       launch();
     } catch (IOException | RuntimeException | Error e) {
       String tail = baseDir != null ? logTail(LOG_TAIL_LINES) : "";
@@ -233,6 +262,21 @@ public final class PrivateContainerd
   @Override
   public void close() {
     stop();
+  }
+
+  /** The containerd binary this runs: {@code binDir/containerd}, or the machine's. */
+  public synchronized Path containerdBinary() {
+    return binDir != null ? binDir.resolve("containerd") : TestEnv.get().containerd();
+  }
+
+  /** The ctr that {@link #ctr(String...)} runs: {@code binDir/ctr}, or the machine's. */
+  public synchronized Path ctrBinary() {
+    return binDir != null ? binDir.resolve("ctr") : TestEnv.get().ctr();
+  }
+
+  /** The major version of {@link #containerdBinary()}, as read at the last start; 0 before. */
+  public synchronized int containerdMajorVersion() {
+    return containerdMajor;
   }
 
   public synchronized boolean isRunning() {
@@ -374,8 +418,29 @@ public final class PrivateContainerd
     Map<String, String> environment = new LinkedHashMap<>();
     environment.put("PATH", TestEnv.SYSTEM_PATH);
     environment.putAll(extraEnvironment);
-    containerd = ContainerdProcess.start(env.containerd(), configPath(), baseDir.path(), logFile(), environment);
+    containerd = ContainerdProcess.start(containerdBinary(), configPath(), baseDir.path(), logFile(), environment);
     containerd.awaitReady(ctr, START_TIMEOUT, () -> logTail(LOG_TAIL_LINES));
+  }
+
+  /** {@code containerd --version}'s output, with containerd's environment. */
+  private static String versionOf(Path containerd) {
+    try {
+      ProcessBuilder builder = new ProcessBuilder(containerd.toString(), "--version").redirectErrorStream(true);
+      builder.environment().clear();
+      builder.environment().put("PATH", TestEnv.SYSTEM_PATH);
+      Process p = builder.start();
+      String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!p.waitFor(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        throw new IllegalStateException(containerd + " --version failed: " + output);
+      }
+      return output;
+    } catch (IOException e) {
+      throw new UncheckedIOException(containerd + " --version", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted running " + containerd + " --version", e);
+    }
   }
 
   /**

@@ -37,9 +37,21 @@ public final class TestEnv {
         deps -> deps.resolve("shim/containerd-shim-runc-v2")),
     /** Stripped of DWARF: the binary a user would have installed. */
     DEBIAN_SHIM("Debian's containerd-shim-runc-v2", deps -> Path.of("/usr/bin/containerd-shim-runc-v2")),
+    /** The {@link #DEBUG_SHIM} built {@code -buildmode=pie}, as Kata's Makefile builds its shim. */
+    PIE_SHIM("DWARF debug build of containerd-shim-runc-v2, position-independent (-buildmode=pie)",
+        deps -> deps.resolve("shim-pie/containerd-shim-runc-v2")),
+    /** Delve from Debian sid: the newest packaged Delve (Go 1.25 to 1.27). */
+    DLV_1_27("Delve 1.27.1 (Debian sid)", deps -> deps.resolve("dlv-1.27/usr/bin/dlv")),
     GO("Go 1.24", deps -> deps.resolve("trixie/usr/lib/go-1.24/bin/go")),
     CONTAINERD("containerd", deps -> onSystemPath("containerd")),
     CTR("ctr", deps -> onSystemPath("ctr")),
+    /**
+     * containerd 1.7.24 from Debian trixie, unpacked with its own ctr beside it: hand {@link
+     * #binDir} of it to {@link PrivateContainerd#containerd(Path)}.
+     */
+    CONTAINERD_1_7("containerd 1.7.24 (Debian trixie)", deps -> deps.resolve("containerd-1.7/usr/bin/containerd")),
+    /** containerd 2.1.9 from Debian sid (config version 3, task API v3), its own ctr beside it. */
+    CONTAINERD_2_1("containerd 2.1.9 (Debian sid)", deps -> deps.resolve("containerd-2.1/usr/bin/containerd")),
     RUNC("runc", deps -> onSystemPath("runc")),
     /** Must be busybox-static: it is copied alone into a rootfs without any libraries. */
     BUSYBOX("busybox (busybox-static)", deps -> onSystemPath("busybox"));
@@ -97,6 +109,11 @@ public final class TestEnv {
   /** Where a part is expected; it may not exist ({@link #require} checks that). */
   public Path path(Part part) {
     return part.locate.apply(deps);
+  }
+
+  /** The directory holding a part, e.g. a containerd's {@code bin} directory with its ctr. */
+  public Path binDir(Part part) {
+    return path(part).getParent();
   }
 
   public Path dlv() {

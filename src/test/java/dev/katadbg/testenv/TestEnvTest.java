@@ -47,6 +47,10 @@ class TestEnvTest {
     assertThat(env.oldDlv()).isEqualTo(Path.of("/somewhere/.deps/bookworm/usr/bin/dlv"));
     assertThat(env.debugShim()).isEqualTo(Path.of("/somewhere/.deps/shim/containerd-shim-runc-v2"));
     assertThat(env.debianShim()).isEqualTo(Path.of("/usr/bin/containerd-shim-runc-v2"));
+    assertThat(env.path(TestEnv.Part.PIE_SHIM)).isEqualTo(Path.of("/somewhere/.deps/shim-pie/containerd-shim-runc-v2"));
+    assertThat(env.path(TestEnv.Part.DLV_1_27)).isEqualTo(Path.of("/somewhere/.deps/dlv-1.27/usr/bin/dlv"));
+    assertThat(env.binDir(TestEnv.Part.CONTAINERD_1_7)).isEqualTo(Path.of("/somewhere/.deps/containerd-1.7/usr/bin"));
+    assertThat(env.binDir(TestEnv.Part.CONTAINERD_2_1)).isEqualTo(Path.of("/somewhere/.deps/containerd-2.1/usr/bin"));
   }
 
   @Test
