@@ -6,7 +6,8 @@
 #     breakpoint is set on the runc task service's Create;
 #  4. runs a container through the runtime io.containerd.katadbg.v2 with plain `ctr run`;
 #  5. shows the session, then a real `dlv connect` client showing the shim's DAEMON stopped at
-#     Create (nobody typed follow-exec), continues it, and the container's output arrives.
+#     Create (its start process ran untraced and has exited; katadbg handed the daemon to a
+#     Delve of its own), continues it, and the container's output arrives.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -30,17 +31,20 @@ ctr -a "$sock" run --rm --runtime io.containerd.katadbg.v2 --rootfs "$base/rootf
   /bin/echo "hello from a container whose shim was stopped in the debugger" >"$base/ctr.out" 2>&1 &
 ctrpid=$!
 
+# Until the daemon has stopped at the breakpoint (containerd's Create call reached it).
 for _ in $(seq 300); do
-  "$dist/bin/katadbg" sessions --json 2>/dev/null | grep -q '"state": "running"' && break
+  "$dist/bin/katadbg" state 2>/dev/null | grep -q 'stopped at breakpoint' && break
   sleep 0.1
 done
-say "katadbg sessions"
+say "katadbg sessions; katadbg state"
 "$dist/bin/katadbg" sessions
+"$dist/bin/katadbg" state
 listen=$("$dist/bin/katadbg" sessions --json | sed -n 's/.*"listen": "\(.*\)".*/\1/p' | head -1)
 
-say "dlv connect $listen — the DAEMON is stopped at Create, with the request containerd sent; nobody typed follow-exec"
-sleep 1
-printf 'print r.ID\nprint r.Bundle\nstack 2\ncontinue\n' | "$dlv" connect "$listen" 2>&1 | grep -v '^Type' | head -40 || true
+say "dlv connect $listen — the DAEMON is stopped at Create, with the request containerd sent"
+# clearall, then quit -c: the daemon runs on and dlv leaves without asking anything.
+printf 'print r.ID\nprint r.Bundle\nstack 2\nclearall\nquit -c\n' | "$dlv" connect "$listen" 2>&1 \
+  | grep -v '^Type' | head -40 || true
 
 say "The container's output"
 wait "$ctrpid" || true

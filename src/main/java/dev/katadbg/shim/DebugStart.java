@@ -3,7 +3,6 @@ package dev.katadbg.shim;
 import dev.katadbg.config.KatadbgConfig;
 import dev.katadbg.config.KatadbgConfig.DebuggerSettings;
 import dev.katadbg.config.ListenPolicy;
-import dev.katadbg.delve.Breakpoint;
 import dev.katadbg.delve.DebuggerState;
 import dev.katadbg.delve.DelveAddress;
 import dev.katadbg.delve.DelveClient;
@@ -211,22 +210,7 @@ final class DebugStart {
 
   /** The configured breakpoints, each checked to match code in the daemon. */
   private void setBreakpoints(DelveClient client, Prepared p, Attempt a) {
-    for (String location : config.debugger().breakpoints()) {
-      Breakpoint bp;
-      try {
-        bp = client.createBreakpoint(location);
-      } catch (DelveException e) {
-        throw new SetupException("cannot set breakpoint '" + location
-            + "' from [debugger] breakpoints: " + e.getMessage(), e);
-      }
-      if (bp.pending()) {
-        client.clearBreakpoint(bp.id());
-        throw new SetupException("breakpoint '" + location + "' from [debugger] breakpoints"
-            + " matches no code in " + p.shim() + " (check the package path and name)");
-      }
-      a.log.info("breakpoint " + bp.id() + " at " + location + " (" + bp.file() + ":"
-          + bp.line() + ")");
-    }
+    DaemonSetup.setBreakpoints(client, config.debugger().breakpoints(), p.shim(), a.log);
   }
 
   /**
@@ -235,16 +219,8 @@ final class DebugStart {
    * the daemon's socket wait in the kernel's backlog until the daemon runs.
    */
   private void resumeOrWait(DelveClient client, Attempt a) {
-    SessionState state;
-    if (config.debugger().waitForClient()) {
-      state = SessionState.WAITING;
-      a.log.info("waiting for a client: the daemon is halted before its first instruction;"
-          + " dlv connect " + a.session.listen());
-    } else {
-      client.continueAsync();
-      state = SessionState.RUNNING;
-      a.log.info("daemon continued");
-    }
+    SessionState state = DaemonSetup.resumeOrWait(client, config.debugger().waitForClient(),
+        a.session.listen(), a.log);
     a.session = a.session.withState(state, Optional.empty());
     a.save(a.session);
     Reaper.start(a.daemon, a.session.debugger());
@@ -288,6 +264,7 @@ final class DebugStart {
       a.log.info("waiting for a client: the start process is halted before its first"
           + " instruction; dlv connect " + p.listen());
     } else {
+      // Its result is the start's exit status (exitStatusOf).
       ran = client.continueAsync();
       a.save(a.session.withState(SessionState.RUNNING, Optional.empty()));
     }

@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * requests one by one and scripts the replies, in any order, using replies recorded from real Delve
  * servers (test resources under {@code replies/}).
  */
-final class FakeDelveServer implements AutoCloseable {
+public final class FakeDelveServer implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(5);
 
   private final Pipe toServer;
@@ -35,7 +35,7 @@ final class FakeDelveServer implements AutoCloseable {
   private final BlockingQueue<String> requestLines = new LinkedBlockingQueue<>();
   private final Thread reader;
 
-  FakeDelveServer() {
+  public FakeDelveServer() {
     try {
       toServer = Pipe.open();
       toClient = Pipe.open();
@@ -68,7 +68,7 @@ final class FakeDelveServer implements AutoCloseable {
   }
 
   /** Opens a client on this server, answering its GetVersion with a recorded reply. */
-  DelveClient connect(String versionReply, Duration callTimeout) {
+  public DelveClient connect(String versionReply, Duration callTimeout) {
     CompletableFuture<DelveClient> client =
         CompletableFuture.supplyAsync(
             () -> JsonRpcDelveClient.open(clientSide(), "fake", callTimeout, Optional::empty));
@@ -79,10 +79,10 @@ final class FakeDelveServer implements AutoCloseable {
   }
 
   /** A request the client sent: its raw line and parsed parts. */
-  record Request(String line, long id, String method, JsonObject params) {}
+  public record Request(String line, long id, String method, JsonObject params) {}
 
   /** The next request, failing the test if none comes within {@link #WAIT}. */
-  Request nextRequest() {
+  public Request nextRequest() {
     String line;
     try {
       line = requestLines.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -111,14 +111,14 @@ final class FakeDelveServer implements AutoCloseable {
   /**
    * Answers {@code request} with a recorded reply (resource name without .json), its id rewritten.
    */
-  void reply(Request request, String recorded) {
+  public void reply(Request request, String recorded) {
     JsonObject reply = JsonParser.parseString(resource(recorded)).getAsJsonObject();
     reply.add("id", new JsonPrimitive(request.id()));
     send(reply.toString());
   }
 
   /** Answers with {@code result} as given. */
-  void replyResult(long id, String resultJson) {
+  public void replyResult(long id, String resultJson) {
     JsonObject reply = new JsonObject();
     reply.addProperty("id", id);
     reply.add("result", JsonParser.parseString(resultJson));
@@ -127,7 +127,7 @@ final class FakeDelveServer implements AutoCloseable {
   }
 
   /** Answers with an error, as Delve does: result null, error a string. */
-  void replyError(long id, String error) {
+  public void replyError(long id, String error) {
     JsonObject reply = new JsonObject();
     reply.addProperty("id", id);
     reply.add("result", JsonNull.INSTANCE);

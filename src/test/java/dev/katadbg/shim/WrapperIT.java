@@ -76,6 +76,9 @@ class WrapperIT {
     Path wrapper = env.dist().resolve("bin/containerd-shim-katadbg-v2");
     assertThat(wrapper).as("built launcher (mvn package)").isExecutable();
     Files.createSymbolicLink(containerd.optBin().resolve("containerd-shim-katadbg-v2"), wrapper);
+    // The same debug shim without katadbg, to compare answers with.
+    Files.createSymbolicLink(containerd.optBin().resolve("containerd-shim-runcdbg-v2"),
+        env.debugShim());
   }
 
   @AfterAll
@@ -575,14 +578,134 @@ class WrapperIT {
   }
 
 
+  /**
+   * containerd pipes a runtime's options to the start as a protobuf Any; here the runc shim's
+   * own ({@code containerd.runc.v1.Options} with a shim cgroup), through a real pipe. The runc
+   * shim's start reads them and moves its daemon into that cgroup: the daemon's cgroup shows
+   * the bytes arrived, unread and unchanged by the wrapper.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"pipe", "file"})
+  void runcOptionsOnStdinReachTheShimsStart(String kind) throws Exception {
+    writeConfig(Map.of("wait_for_client", "true"));
+    String cgroup = "katadbg-relay-" + uniqueId(kind);
+    List<Path> made = new ArrayList<>();
+    for (String c : List.of("blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "memory",
+        "pids", "systemd")) {
+      Path d = Path.of("/sys/fs/cgroup", c, cgroup);
+      Files.createDirectories(d);
+      made.add(d);
+      if (c.equals("cpuset")) {
+        for (String f : List.of("cpuset.cpus", "cpuset.mems")) {
+          Files.writeString(d.resolve(f), Files.readString(d.getParent().resolve(f)));
+        }
+      }
+    }
+    byte[] options = runcOptionsAny("/" + cgroup);
+    Path bundle = Files.createTempDirectory(confDir, "bundle");
+    Files.writeString(bundle.resolve("config.json"), "{}");
+    Path in = bundle.resolve("options");
+    String id = uniqueId("opts");
+    Process p;
+    if (kind.equals("pipe")) {
+      p = startWrapperDirectly(id, bundle, ProcessBuilder.Redirect.PIPE);
+      try (OutputStream o = p.getOutputStream()) {
+        o.write(options);
+      }
+    } else {
+      Files.write(in, options);
+      p = startWrapperDirectly(id, bundle, ProcessBuilder.Redirect.from(in.toFile()));
+    }
+    try {
+      String err = new String(p.getErrorStream().readAllBytes());
+      assertThat(p.waitFor()).as(err).isZero();
+      JsonObject s = awaitSession(id, "waiting");
+      int daemon = s.get("shimPid").getAsInt();
+      assertThat(Files.readString(Path.of("/proc/" + daemon + "/cgroup")))
+          .contains("pids:/" + cgroup + "\n").contains("memory:/" + cgroup + "\n");
+      assertThat(katadbg("stop", "--kill", "default/" + id).exitCode()).isZero();
+      await("nothing left", () -> Optional.of(processesOf(id)).filter(List::isEmpty));
+    } finally {
+      for (Path d : made) {
+        Files.deleteIfExists(d);
+      }
+    }
+  }
+
+  /** {@code google.protobuf.Any} of {@code containerd.runc.v1.Options{shim_cgroup = 3}}. */
+  static byte[] runcOptionsAny(String shimCgroup) {
+    byte[] cg = shimCgroup.getBytes(StandardCharsets.UTF_8);
+    java.io.ByteArrayOutputStream opts = new java.io.ByteArrayOutputStream();
+    opts.write(0x1a);
+    opts.write(cg.length);
+    opts.writeBytes(cg);
+    return com.google.protobuf.Any.newBuilder().setTypeUrl("containerd.runc.v1.Options")
+        .setValue(com.google.protobuf.ByteString.copyFrom(opts.toByteArray())).build()
+        .toByteArray();
+  }
+
+  /**
+   * A runtime class with options (Kata's ConfigPath; here ctr's --runtime-config-path) makes
+   * containerd pipe runtimeoptions.v1.Options to the start. The runc shim's start rejects that
+   * type, and says so the same with and without katadbg: the wrapper relays stdin, and the
+   * shim's failure, as they are.
+   */
+  @Test
+  void runtimeOptionsPipedByContainerdGetTheShimsOwnAnswer() throws Exception {
+    Files.writeString(confDir.resolve("kata.toml"), "# a Kata configuration\n");
+    List<String> errors = new ArrayList<>();
+    for (String runtime : List.of(RUNTIME, "io.containerd.runcdbg.v2")) {
+      String id = uniqueId("rtopts");
+      CommandResult r = finish(containerd.ctrAsync("run", "--rm", "--runtime", runtime,
+          "--runtime-config-path", confDir.resolve("kata.toml").toString(), "--rootfs",
+          containerd.rootfs().toString(), id, "/bin/echo", "must not run"));
+      assertThat(r.exitCode()).as(r.describe()).isNotZero();
+      errors.add(r.stderr().replace(id, "ID"));
+    }
+    assertThat(errors.get(0)).contains("runtimeoptions.v1.Options: not found")
+        .isEqualTo(errors.get(1));
+  }
+
+  /** A PIE build of the debug shim (Kata's shim is one), in both wait modes. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void aPieShimStopsAtCreateInTheDaemon(boolean waitForClient) throws Exception {
+    Path pie = TestEnv.require(TestEnv.Part.PIE_SHIM).path(TestEnv.Part.PIE_SHIM);
+    writeConfig(pie.toString(), Map.of("wait_for_client", Boolean.toString(waitForClient),
+        "breakpoints", "[" + q(CREATE) + "]"));
+    String id = uniqueId("pie");
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/echo", "pie");
+    JsonObject session = awaitSession(id, waitForClient ? "waiting" : "running");
+    if (waitForClient) {
+      assertThat(katadbg("continue", id).stdout()).isEqualTo("continued\n");
+    }
+    try (DelveClient c = DelveClient.connect(
+        DelveAddress.parse(session.get("listen").getAsString()), Duration.ofSeconds(10))) {
+      DebuggerState stop = await("the stop at Create", () -> stopped(c));
+      assertThat(stop.currentThread()).get().extracting(t -> t.function()).isEqualTo(CREATE);
+      assertThat(stop.pid()).isEqualTo(session.get("shimPid").getAsInt());
+      c.continueAsync();
+    }
+    CommandResult done = finish(run);
+    assertThat(done.exitCode()).as(done.describe()).isZero();
+    assertThat(done.stdout()).isEqualTo("pie\n");
+  }
+
   /** Calls the wrapper's start the way containerd does, in {@code bundle}. */
   static Process startWrapperDirectly(String id, Path bundle) throws IOException {
+    return startWrapperDirectly(id, bundle,
+        ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+  }
+
+  static Process startWrapperDirectly(String id, Path bundle, ProcessBuilder.Redirect stdin)
+      throws IOException {
     ProcessBuilder pb = new ProcessBuilder(
         env.dist().resolve("bin/containerd-shim-katadbg-v2").toString(),
         "-namespace", "default", "-address", containerd.socket().toString(),
         "-publish-binary", env.containerd().toString(), "-id", id, "start")
         .directory(bundle.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        .redirectInput(stdin);
     pb.environment().put("KATADBG_CONFIG", config.toString());
     return pb.start();
   }
