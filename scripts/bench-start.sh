@@ -33,8 +33,30 @@ declare -A fails=([a]=0 [b]=0 [c]=0)
 notes=()
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+kill_dlvmin_delves() { # the minimal wrapper's Delve: nothing ends it but us
+  for p in $(sb_our_procs | awk '$2=="dlv"{print $1}'); do
+    grep -qaF "$base/dlvmin." "/proc/$p/cmdline" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+  done
+  return 0
+}
 echo "bench-start: ctr run --rm ... /bin/echo hi, NRUN=$NRUN, $(nproc) cores, load $(load) at start"
 echo "  shim $(readlink -f "$shim"), dlv $("$dlv" version | sed -n 's/^Version: //p'), containerd $(containerd --version | awk '{print $3}')"
+
+# Once, before measuring: does the minimal wrapper's Delve really hold the shim's daemon? (A
+# follow-exec regex that misses leaves the daemon untraced, and (b) would measure too little.)
+follows=no
+if timeout -k 5 "$DEADLINE" ctr -a "$sock" -n "$sb_ns" run -d --runtime io.containerd.dlvmin.v2 \
+     --rootfs "$base/rootfs" follow-check /bin/sleep 60 >/dev/null 2>&1; then
+  for p in $(grep -lsaF follow-check /proc/[0-9]*/cmdline | cut -d/ -f3); do
+    # the daemon: `-namespace NS -id follow-check -address SOCK`, no action word
+    tr '\0' ' ' 2>/dev/null </proc/$p/cmdline | grep -q -- "-id follow-check -address $sock \?$" || continue
+    tracer=$(awk '/^TracerPid/{print $2}' /proc/$p/status 2>/dev/null || echo 0)
+    [ "${tracer:-0}" != 0 ] && [ "$(cat /proc/$tracer/comm 2>/dev/null)" = dlv ] && follows=yes
+  done
+fi
+echo "  minimal wrapper's Delve traces the shim's daemon: $follows"
+kill_dlvmin_delves
+sb_reap
 
 for i in $(seq "$NRUN"); do
   for v in "${variants[@]}"; do
@@ -51,11 +73,7 @@ for i in $(seq "$NRUN"); do
       [ "$rc" -ge 124 ] && what="deadline ${DEADLINE}s" || what="exit $rc"
       notes+=("($v) $id: $what: $(echo "$out" | tail -2 | tr '\n' ' ')")
     fi
-    if [ "$v" = b ]; then  # the minimal wrapper's Delve: nothing ends it but us
-      for p in $(sb_our_procs | awk '$2=="dlv"{print $1}'); do
-        grep -qaF "$base/dlvmin." "/proc/$p/cmdline" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-      done
-    fi
+    [ "$v" = b ] && kill_dlvmin_delves
     left=$(sb_leftovers)
     if [ -n "$left" ]; then
       notes+=("($v) $id left: $(echo "$left" | tr '\n' ';')")

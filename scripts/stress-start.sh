@@ -16,7 +16,8 @@
 # stress-start.sh [--mode false|true|both] [--shim PATH]
 #   --shim: the real shim katadbg runs (default .deps/shim/containerd-shim-runc-v2; e.g. the
 #   PIE build .deps/shim-pie/containerd-shim-runc-v2 when there is one). Env: N, DEADLINE,
-#   MIN_LOAD (default 2), LOAD_WAIT (seconds to wait for MIN_LOAD, default 90).
+#   MIN_LOAD (default 2), LOAD_WAIT (seconds to wait for MIN_LOAD, default 90), TRACE=1 (a
+#   line per run, with the client's timeline: ms since ctr started, what it saw and did).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -73,7 +74,7 @@ for _ in $(seq "$LOAD_WAIT"); do
   sleep 1
 done
 echo "stress-start: N=$N per mode, modes: ${modes[*]}, deadline ${DEADLINE}s, $(nproc) cores, $(nproc) CPU hogs"
-echo "  shim $shim, dlv $("$dlv" version | sed -n 's/^Version: //p'), namespace $sb_ns, load $(loadavg)"
+echo "  shim $(readlink -f "$shim"), dlv $("$dlv" version | sed -n 's/^Version: //p'), namespace $sb_ns, load $(loadavg)"
 
 # The state of session NS/ID in `katadbg sessions --json`, or nothing.
 session_state() {
@@ -94,21 +95,24 @@ print(s.get("state", ""), s.get("function", ""))' 2>/dev/null || true
 # The scripted client of one wait_for_client run: continues the waiting session, then every
 # stop, while ctr (pid $1) runs. Prints what it did, one word per continue.
 client() { # client CTR_PID NS ID END_EPOCH
-  local ctr_pid=$1 ns=$2 id=$3 end=$4 st did=""
+  local ctr_pid=$1 ns=$2 id=$3 end=$4 st did="" t0; t0=$(now)
+  at() { echo "$(( ($(now) - t0) / 1000000 ))ms $*" >>"$base/client-$id.trace"; }
   while kill -0 "$ctr_pid" 2>/dev/null && [ "$(date +%s)" -lt "$end" ]; do
-    st=$(session_state "$ns" "$id")
+    st=$(session_state "$ns" "$id"); at "sessions: ${st:-none}"
     if [ "$st" = waiting ]; then
       "$katadbg" continue "$ns/$id" >/dev/null 2>&1 && did+="waiting " || did+="waiting(continue-failed) "
+      at continued
       break
     fi
     case "$st" in running|failed|passthrough|stopped|gone) did+="never-waiting($st) "; break ;; esac
   done
   while kill -0 "$ctr_pid" 2>/dev/null && [ "$(date +%s)" -lt "$end" ]; do
-    st=$(target_state "$ns/$id")
+    st=$(target_state "$ns/$id"); at "state: ${st:-none}"
     case "$st" in
       stopped*)
         "$katadbg" continue "$ns/$id" >/dev/null 2>&1 && did+="${st#stopped }" \
           || did+="${st#stopped }(continue-failed)"
+        at continued
         did+=" " ;;
       *) sleep 0.1 ;;
     esac
@@ -156,8 +160,12 @@ for m in "${modes[@]}"; do
       entry="  $id: $verdict after ${ms} ms, load $l${did:+, client: $did}"
       [ -n "$left" ] && entry+=$'\n'"      left: $(echo "$left" | paste -sd';')"
       entry+=$'\n'"      katadbg.log tail:"$'\n'"$logtail"
+      [ -s "$base/client-$id.trace" ] && entry+=$'\n'"      client: $(paste -sd, "$base/client-$id.trace")"
       fails+=("$entry")
       echo "  [$m] run $i/$N: ${verdict%% (*} (${ms} ms)"
+    fi
+    if [ "${TRACE:-0}" = 1 ]; then
+      echo "  [$m] run $i: rc $rc, ${ms} ms${did:+, client: $(paste -sd, "$base/client-$id.trace" 2>/dev/null)}"
     fi
     [ -n "$left" ] && sb_reap
   done
