@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# `ctr run --rm ... /bin/echo hi` wall time, side by side in one run (prints figures, asserts
+# nothing; run as root after scripts/setup-env.sh):
+#  (a) the DWARF debug runc shim alone (io.containerd.runcdbg.v2);
+#  (b) the same shim under a minimal wrapper written here (io.containerd.dlvmin.v2): `dlv exec`,
+#      follow-exec, one continue, the reply relayed from a FIFO; no checks, no session, no reaper;
+#  (c) katadbg's wrapper, wait_for_client = false, no breakpoints (io.containerd.katadbg.v2).
+# The variants alternate (a b c a b c ...) so that load falls on all alike. Medians of NRUN
+# (default 7) successful runs each; failures are counted and shown. Each run has a deadline
+# (DEADLINE, default 60 s). Anything left after a run (Delve, shim, runc container) is ended
+# by pid before the next, and reported; the minimal wrapper's Delve outlives its shim by design
+# (nothing ends it), so it is ended after each (b) run and not reported.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+NRUN=${NRUN:-7}
+DEADLINE=${DEADLINE:-60}
+[ -x target/katadbg/bin/katadbg ] || mvn -B -q -ntp package -DskipTests
+source "$root/scripts/lib/private-containerd.sh"
+source "$root/scripts/lib/start-bench.sh"
+trap sb_cleanup EXIT
+trap 'exit 130' INT TERM
+pc_start benchstart
+pc_katadbg_config false
+sb_init bs
+sb_write_dlvmin
+
+variants=(a b c)
+declare -A runtime=([a]=io.containerd.runcdbg.v2 [b]=io.containerd.dlvmin.v2 [c]=io.containerd.katadbg.v2)
+declare -A label=([a]="debug shim alone" [b]="minimal dlv wrapper" [c]="katadbg (wait_for_client=false)")
+declare -A times=([a]="" [b]="" [c]="")
+declare -A fails=([a]=0 [b]=0 [c]=0)
+notes=()
+
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+kill_dlvmin_delves() { # the minimal wrapper's Delve: nothing ends it but us
+  for p in $(sb_our_procs | awk '$2=="dlv"{print $1}'); do
+    grep -qaF "$base/dlvmin." "/proc/$p/cmdline" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+  done
+  return 0
+}
+echo "bench-start: ctr run --rm ... /bin/echo hi, NRUN=$NRUN, $(nproc) cores, load $(load) at start"
+echo "  shim $(readlink -f "$shim"), dlv $("$dlv" version | sed -n 's/^Version: //p'), containerd $(containerd --version | awk '{print $3}')"
+
+# Once, before measuring: does the minimal wrapper's Delve really hold the shim's daemon? (A
+# follow-exec regex that misses leaves the daemon untraced, and (b) would measure too little.)
+follows=no
+if timeout -k 5 "$DEADLINE" ctr -a "$sock" -n "$sb_ns" run -d --runtime io.containerd.dlvmin.v2 \
+     --rootfs "$base/rootfs" follow-check /bin/sleep 60 >/dev/null 2>&1; then
+  for p in $(grep -lsaF follow-check /proc/[0-9]*/cmdline | cut -d/ -f3); do
+    # the daemon: `-namespace NS -id follow-check -address SOCK`, no action word
+    tr '\0' ' ' 2>/dev/null </proc/$p/cmdline | grep -q -- "-id follow-check -address $sock \?$" || continue
+    tracer=$(awk '/^TracerPid/{print $2}' /proc/$p/status 2>/dev/null || echo 0)
+    [ "${tracer:-0}" != 0 ] && [ "$(cat /proc/$tracer/comm 2>/dev/null)" = dlv ] && follows=yes
+  done
+fi
+echo "  minimal wrapper's Delve traces the shim's daemon: $follows"
+kill_dlvmin_delves
+sb_reap
+
+for i in $(seq "$NRUN"); do
+  for v in "${variants[@]}"; do
+    id="$v$i"
+    t0=$(now)
+    rc=0
+    out=$(timeout -k 5 "$DEADLINE" ctr -a "$sock" -n "$sb_ns" run --rm --runtime "${runtime[$v]}" \
+      --rootfs "$base/rootfs" "$id" /bin/echo hi 2>&1) || rc=$?
+    t=$(( $(now) - t0 ))
+    if [ "$rc" -eq 0 ] && [ "$out" = hi ]; then
+      times[$v]+="$t "
+    else
+      fails[$v]=$(( ${fails[$v]} + 1 ))
+      [ "$rc" -ge 124 ] && what="deadline ${DEADLINE}s" || what="exit $rc"
+      notes+=("($v) $id: $what: $(echo "$out" | tail -2 | tr '\n' ' ')")
+    fi
+    [ "$v" = b ] && kill_dlvmin_delves
+    left=$(sb_leftovers)
+    if [ -n "$left" ]; then
+      notes+=("($v) $id left: $(echo "$left" | tr '\n' ';')")
+      sb_reap
+    fi
+  done
+done
+
+declare -A med
+echo
+for v in "${variants[@]}"; do
+  med[$v]=$(printf '%s\n' ${times[$v]} | grep . | median_ms || true)
+  n=$(printf '%s\n' ${times[$v]} | grep -c . || true)
+  printf '  (%s) %-34s median %6s ms  (%d ok, %d failed)\n' "$v" "${label[$v]}" "${med[$v]}" "$n" "${fails[$v]}"
+done
+ratio() { awk -v x="$1" -v y="$2" 'BEGIN { if (x+0 > 0 && y+0 > 0) printf "%.2f", x/y; else print "-" }'; }
+echo "  katadbg/minimal $(ratio "${med[c]}" "${med[b]}")   katadbg/alone $(ratio "${med[c]}" "${med[a]}")"
+echo "  load $(load) at end, $(nproc) cores"
+if [ ${#notes[@]} -gt 0 ]; then
+  echo "  notes:"; printf '    %s\n' "${notes[@]}"
+fi

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Stress test of starts through katadbg (prints figures, exits 1 when a run was not ok; run as
+# root after scripts/setup-env.sh):
+#   N (default 200) consecutive `ctr run --rm ... /bin/echo hi` through katadbg's wrapper per
+#   wait mode, at a load average of at least 2 (nproc CPU hogs, bounded by `timeout`):
+#   - false: wait_for_client = false, no breakpoints;
+#   - true:  wait_for_client = true, and a scripted client that continues the instant the shim
+#            stops: it polls `katadbg sessions --json` until the session is "waiting" and runs
+#            `katadbg continue NS/ID`, then polls `katadbg state NS/ID --json` and continues
+#            every further stop (katadbg's own stop at katadbgStartExit) until ctr returns.
+# Each run has a deadline (DEADLINE, default 60 s) and ends ok, failed (ctr failed, wrong
+# output, or something left behind) or stuck (deadline). After each run nothing may be left:
+# no Delve, no shim process (one in state T/t is a shim stopped under ptrace), no runc
+# container in the namespace's runc root. What was left is reported and ended by pid.
+#
+# stress-start.sh [--mode false|true|both] [--shim PATH]
+#   --shim: the real shim katadbg runs (default .deps/shim/containerd-shim-runc-v2; e.g. the
+#   PIE build .deps/shim-pie/containerd-shim-runc-v2 when there is one). Env: N, DEADLINE,
+#   MIN_LOAD (default 2), LOAD_WAIT (seconds to wait for MIN_LOAD, default 90), TRACE=1 (a
+#   line per run, with the client's timeline: ms since ctr started, what it saw and did).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+N=${N:-200}
+DEADLINE=${DEADLINE:-60}
+MIN_LOAD=${MIN_LOAD:-2}
+LOAD_WAIT=${LOAD_WAIT:-90}
+mode=both
+shim_opt=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --mode) mode=${2:?--mode needs false, true or both}; shift 2 ;;
+    --mode=*) mode=${1#--mode=}; shift ;;
+    --shim) shim_opt=${2:?--shim needs a path}; shift 2 ;;
+    --shim=*) shim_opt=${1#--shim=}; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "stress-start.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+case "$mode" in false) modes=(false) ;; true) modes=(true) ;; both) modes=(false true) ;;
+  *) echo "stress-start.sh: --mode is false, true or both" >&2; exit 2 ;; esac
+[ -x target/katadbg/bin/katadbg ] || mvn -B -q -ntp package -DskipTests
+source "$root/scripts/lib/private-containerd.sh"
+source "$root/scripts/lib/start-bench.sh"
+if [ -n "$shim_opt" ]; then
+  [ -x "$shim_opt" ] || { echo "stress-start.sh: no shim at $shim_opt" >&2; exit 2; }
+  shim=$(readlink -f "$shim_opt")
+fi
+katadbg="$dist/bin/katadbg"
+
+hogs=()
+stop_hogs() {
+  [ ${#hogs[@]} -gt 0 ] || return 0
+  kill "${hogs[@]}" 2>/dev/null; wait "${hogs[@]}" 2>/dev/null; hogs=()
+}
+cleanup() { set +e; stop_hogs; sb_cleanup; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+pc_start stress
+sb_init st
+load1() { cut -d' ' -f1 /proc/loadavg; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# The hogs live at most as long as this whole script can (every run at its deadline plus the
+# leftover grace), and are killed by pid at exit.
+hog_secs=$(( ${#modes[@]} * N * (DEADLINE + 15) + LOAD_WAIT + 60 ))
+for _ in $(seq "$(nproc)"); do
+  timeout "$hog_secs" sh -c 'while :; do :; done' &
+  hogs+=($!)
+done
+for _ in $(seq "$LOAD_WAIT"); do
+  awk -v l="$(load1)" -v m="$MIN_LOAD" 'BEGIN { exit !(l >= m) }' && break
+  sleep 1
+done
+echo "stress-start: N=$N per mode, modes: ${modes[*]}, deadline ${DEADLINE}s, $(nproc) cores, $(nproc) CPU hogs"
+echo "  shim $(readlink -f "$shim"), dlv $("$dlv" version | sed -n 's/^Version: //p'), namespace $sb_ns, load $(loadavg)"
+
+# The state of session NS/ID in `katadbg sessions --json`, or nothing.
+session_state() {
+  "$katadbg" sessions --json 2>/dev/null | python3 -c '
+import json, sys
+for s in json.load(sys.stdin):
+    if s.get("namespace") == sys.argv[1] and s.get("id") == sys.argv[2]:
+        print(s.get("state", "")); break' "$1" "$2" 2>/dev/null || true
+}
+# "stopped FUNCTION" / "running" / "exited" from `katadbg state NS/ID --json`, or nothing.
+target_state() {
+  "$katadbg" state "$1" --json 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print(s.get("state", ""), s.get("function", ""))' 2>/dev/null || true
+}
+
+# The scripted client of one wait_for_client run: continues the waiting session, then every
+# stop, while ctr (pid $1) runs. Prints what it did, one word per continue.
+client() { # client CTR_PID NS ID END_EPOCH
+  local ctr_pid=$1 ns=$2 id=$3 end=$4 st did="" t0; t0=$(now)
+  at() { echo "$(( ($(now) - t0) / 1000000 ))ms $*" >>"$base/client-$id.trace"; }
+  while kill -0 "$ctr_pid" 2>/dev/null && [ "$(date +%s)" -lt "$end" ]; do
+    st=$(session_state "$ns" "$id"); at "sessions: ${st:-none}"
+    if [ "$st" = waiting ]; then
+      "$katadbg" continue "$ns/$id" >/dev/null 2>&1 && did+="waiting " || did+="waiting(continue-failed) "
+      at continued
+      break
+    fi
+    case "$st" in running|failed|passthrough|stopped|gone) did+="never-waiting($st) "; break ;; esac
+  done
+  while kill -0 "$ctr_pid" 2>/dev/null && [ "$(date +%s)" -lt "$end" ]; do
+    st=$(target_state "$ns/$id"); at "state: ${st:-none}"
+    case "$st" in
+      stopped*)
+        "$katadbg" continue "$ns/$id" >/dev/null 2>&1 && did+="${st#stopped }" \
+          || did+="${st#stopped }(continue-failed)"
+        at continued
+        did+=" " ;;
+      *) sleep 0.1 ;;
+    esac
+  done
+  echo "${did:-none}"
+}
+
+status=0
+for m in "${modes[@]}"; do
+  pc_katadbg_config "$m"
+  ok=0; failed=0; stuck=0; fails=(); lmin=""; lmax=""; oktimes=""
+  declare -A clients=()
+  t_mode=$(date +%s)
+  for i in $(seq "$N"); do
+    id="$m-$i"
+    l=$(load1)
+    lmin=$(awk -v a="${lmin:-$l}" -v b="$l" 'BEGIN { print (b < a) ? b : a }')
+    lmax=$(awk -v a="${lmax:-$l}" -v b="$l" 'BEGIN { print (b > a) ? b : a }')
+    out="$base/run-$id.out"
+    t0=$(now)
+    timeout -k 5 "$DEADLINE" ctr -a "$sock" -n "$sb_ns" run --rm --runtime io.containerd.katadbg.v2 \
+      --rootfs "$base/rootfs" "$id" /bin/echo hi >"$out" 2>&1 &
+    ctr_pid=$!
+    did=""
+    if [ "$m" = true ]; then
+      did=$(client "$ctr_pid" "$sb_ns" "$id" $(( $(date +%s) + DEADLINE + 5 )))
+    fi
+    rc=0; wait "$ctr_pid" || rc=$?
+    ms=$(( ($(now) - t0) / 1000000 ))
+    slog="$base/katadbg/sessions/$sb_ns/$id/katadbg.log"
+    logtail=$(tail -n 6 "$slog" 2>/dev/null | sed 's/^/        | /' || true)
+    [ -n "$logtail" ] || logtail="        | (no katadbg.log at $slog)"
+    left=$(sb_leftovers)
+    if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+      stuck=$((stuck + 1)); verdict="STUCK (deadline ${DEADLINE}s)"
+    elif [ "$rc" -ne 0 ] || [ "$(cat "$out")" != hi ]; then
+      failed=$((failed + 1)); verdict="FAILED (ctr exit $rc: $(tail -1 "$out" | cut -c1-160))"
+    elif [ -n "$left" ]; then
+      failed=$((failed + 1)); verdict="FAILED (left behind)"
+    else
+      ok=$((ok + 1)); verdict=""; oktimes+="$(( ms * 1000000 )) "
+    fi
+    [ -n "$did" ] && clients[$did]=$(( ${clients[$did]:-0} + 1 ))
+    if [ -n "$verdict" ]; then
+      entry="  $id: $verdict after ${ms} ms, load $l${did:+, client: $did}"
+      [ -n "$left" ] && entry+=$'\n'"      left: $(echo "$left" | paste -sd';')"
+      entry+=$'\n'"      katadbg.log tail:"$'\n'"$logtail"
+      [ -s "$base/client-$id.trace" ] && entry+=$'\n'"      client: $(paste -sd, "$base/client-$id.trace")"
+      fails+=("$entry")
+      echo "  [$m] run $i/$N: ${verdict%% (*} (${ms} ms)"
+    fi
+    if [ "${TRACE:-0}" = 1 ]; then
+      echo "  [$m] run $i: rc $rc, ${ms} ms${did:+, client: $(paste -sd, "$base/client-$id.trace" 2>/dev/null)}"
+    fi
+    [ -n "$left" ] && sb_reap
+  done
+  [ "$ok" -eq "$N" ] || status=1
+  echo
+  echo "mode wait_for_client=$m: $ok/$N ok, $failed failed, $stuck stuck" \
+    "($(( $(date +%s) - t_mode )) s; load $lmin..$lmax, now $(loadavg))"
+  echo "  ctr run median $(printf '%s\n' $oktimes | grep . | median_ms || true) ms over the ok runs"
+  for k in "${!clients[@]}"; do
+    echo "  client continued at: ${k% } (${clients[$k]} runs)"
+  done
+  if [ ${#fails[@]} -gt 0 ]; then
+    echo "  failures:"; printf '%s\n' "${fails[@]}"
+  fi
+done
+exit "$status"
