@@ -26,6 +26,7 @@
  *   daemon PID         the daemon exec'd and is held
  *   exited STATUS      `start` exited with STATUS
  *   killed SIGNAL      `start` was killed by SIGNAL
+ *   lost PID           the held daemon exited (its start killed it); there is no daemon
  *   handed PID         the daemon is stopped (/proc says T) and no longer traced
  *   nodaemon           `start` exited without executing a daemon
  *   timeout MS         `start` ran longer than MS ms: it and the daemon were killed
@@ -338,8 +339,10 @@ int main(int argc, char **argv) {
       take(tracees, &ntracees, pid);
       take(fresh, &nfresh, pid);
       if (pid == daemon) {
-        event("error the daemon %d exited while held", daemon);
-        daemon = -1;
+        /* Killed by its own start (the runc shim's start kills its daemon when it fails after
+         * spawning it): no daemon, and the start's own answer stands. */
+        event("lost %d", daemon);
+        daemon = 0;
       }
       if (pid == start) {
         start_done = 1;

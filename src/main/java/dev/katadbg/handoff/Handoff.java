@@ -52,6 +52,10 @@ public record Handoff(OptionalInt startPid, OptionalInt exitStatus, byte[] reply
         start = OptionalInt.of(s.pid());
       } else if (e instanceof WatchEvent.Daemon d) {
         held = OptionalInt.of(d.pid());
+      } else if (e instanceof WatchEvent.Lost l) {
+        if (held.isPresent() && held.getAsInt() == l.pid()) {
+          held = OptionalInt.empty();
+        }
       } else if (e instanceof WatchEvent.Exited x) {
         exit = OptionalInt.of(x.status());
         ended = true;

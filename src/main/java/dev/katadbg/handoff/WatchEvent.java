@@ -10,6 +10,9 @@ public sealed interface WatchEvent {
   /** The daemon exec'd and is held before its first instruction. */
   record Daemon(int pid) implements WatchEvent {}
 
+  /** The held daemon exited before the hand-off (its own start killed it). */
+  record Lost(int pid) implements WatchEvent {}
+
   /** The start process exited with {@code status}. */
   record Exited(int status) implements WatchEvent {}
 
@@ -37,6 +40,7 @@ public sealed interface WatchEvent {
       return Optional.ofNullable(switch (word) {
         case "started" -> new Started(Integer.parseInt(rest));
         case "daemon" -> new Daemon(Integer.parseInt(rest));
+        case "lost" -> new Lost(Integer.parseInt(rest));
         case "exited" -> new Exited(Integer.parseInt(rest));
         case "killed" -> new Killed(Integer.parseInt(rest));
         case "handed" -> new Handed(Integer.parseInt(rest));

@@ -161,6 +161,18 @@ class ExecWatcherIT {
     assertThat(Files.readString(dir.resolve("start.stderr"))).isEqualTo("no such config\n");
   }
 
+  /** As the runc shim's start does when it fails after spawning its daemon. */
+  @Test
+  void aDaemonKilledByItsOwnFailingStartLeavesTheStartsOwnAnswer() throws Exception {
+    Handoff h = run(spec(DAEMON + "sleep 0.3; kill -9 $!; echo 'bad options' >&2; exit 1",
+        ProcessBuilder.Redirect.from(new java.io.File("/dev/null")), Duration.ofSeconds(20)));
+    assertThat(h.events()).anyMatch(e -> e instanceof WatchEvent.Lost);
+    assertThat(h.problem()).isEmpty();
+    assertThat(h.daemon()).isEmpty();
+    assertThat(h.exitStatus()).hasValue(1);
+    assertThat(Files.readString(dir.resolve("start.stderr"))).isEqualTo("bad options\n");
+  }
+
   @Test
   void aSignalSentToTheStartIsDeliveredNotSwallowed() throws Exception {
     Handoff h = run(spec("trap 'echo got-usr1; exit 0' USR1; kill -USR1 $$; sleep 5; echo late",

@@ -71,10 +71,20 @@ class HandoffTest {
             .contains("pid 11, held as its daemon").contains("follow_exec_regex"));
     assertThat(Handoff.of(events("started 10", "killed 9", "nodaemon"), new byte[0], 0)
         .problem()).contains("the shim's start was killed by signal 9");
-    Handoff both = Handoff.of(events("started 10", "daemon 11", "error the daemon 11 exited"
-        + " while held", "exited 0", "handed 11"), REPLY, 3);
+    Handoff both = Handoff.of(events("started 10", "daemon 11", "error cannot stop 11",
+        "exited 0", "handed 11"), REPLY, 3);
     assertThat(both.daemon()).isEmpty();
-    assertThat(both.problem()).contains("the daemon 11 exited while held");
+    assertThat(both.problem()).contains("cannot stop 11");
+  }
+
+  /** The runc shim's start kills the daemon it spawned when it fails afterwards. */
+  @Test
+  void aDaemonKilledByItsOwnFailingStartLeavesTheStartsOwnAnswer() {
+    Handoff h = Handoff.of(events("started 10", "daemon 11", "lost 11", "exited 1", "nodaemon"),
+        "".getBytes(StandardCharsets.UTF_8), 0);
+    assertThat(h.problem()).isEmpty();
+    assertThat(h.daemon()).isEmpty();
+    assertThat(h.exitStatus()).hasValue(1);
   }
 
   @Test

@@ -9,6 +9,7 @@ class WatchEventTest {
   void eachLineTheWatcherWritesIsAnEvent() {
     assertThat(WatchEvent.parse("started 12")).contains(new WatchEvent.Started(12));
     assertThat(WatchEvent.parse("daemon 13")).contains(new WatchEvent.Daemon(13));
+    assertThat(WatchEvent.parse("lost 13")).contains(new WatchEvent.Lost(13));
     assertThat(WatchEvent.parse("exited 0")).contains(new WatchEvent.Exited(0));
     assertThat(WatchEvent.parse("killed 9")).contains(new WatchEvent.Killed(9));
     assertThat(WatchEvent.parse("handed 13")).contains(new WatchEvent.Handed(13));
