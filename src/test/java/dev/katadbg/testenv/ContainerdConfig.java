@@ -60,38 +60,31 @@ record ContainerdConfig(Path root, Path state, Path grpcSocket, Path ttrpcSocket
   }
 
   private String toTomlVersion2() {
-    StringBuilder toml = new StringBuilder();
-    toml.append("# Written by dev.katadbg.testenv.PrivateContainerd for one test run.\n")
-        .append("version = 2\n")
-        .append("root = ").append(quote(root)).append('\n')
-        .append("state = ").append(quote(state)).append('\n')
-        .append("disabled_plugins = [").append(cri ? "" : quote(CRI_PLUGIN)).append("]\n")
-        .append('\n')
-        .append("[grpc]\n")
-        .append("  address = ").append(quote(grpcSocket)).append('\n')
-        .append('\n')
-        .append("[ttrpc]\n")
-        .append("  address = ").append(quote(ttrpcSocket)).append('\n')
-        .append('\n')
-        .append("# containerd prepends <path>/bin to its PATH, where it looks up shim binaries:\n")
-        .append("# tests drop shims there. Its own path keeps /var/lib/containerd/opt untouched.\n")
-        .append("[plugins.\"io.containerd.internal.v1.opt\"]\n")
-        .append("  path = ").append(quote(opt)).append('\n');
+    StringBuilder toml = common("# Written by dev.katadbg.testenv.PrivateContainerd for one test run.\n",
+        2, "/var/lib/containerd/opt");
     if (cri) {
-      toml.append('\n')
-          .append("[plugins.\"").append(CRI_PLUGIN).append("\"]\n")
-          .append("  # The CRI sets a sandbox's oom_score_adj to -998; root on these machines lacks\n")
-          .append("  # CAP_SYS_RESOURCE, so without this runc fails with \"can't get final child's\n")
-          .append("  # PID from pipe: EOF\" (see notes/runtime-managers.md).\n")
-          .append("  restrict_oom_score_adj = true\n");
+      appendCri(toml, CRI_PLUGIN);
     }
     return toml.toString();
   }
 
   private String toTomlVersion3() {
-    StringBuilder toml = new StringBuilder();
-    toml.append("# Written by dev.katadbg.testenv.PrivateContainerd for one test run (containerd 2.x).\n")
-        .append("version = 3\n")
+    StringBuilder toml = common("# Written by dev.katadbg.testenv.PrivateContainerd for one test run"
+        + " (containerd 2.x).\n", 3, "the host's opt directory");
+    toml.append('\n')
+        .append("# On by default in 2.x, and its socket is the host's: one per machine.\n")
+        .append("[plugins.\"").append(NRI_PLUGIN).append("\"]\n")
+        .append("  disable = true\n");
+    if (cri) {
+      appendCri(toml, CRI_RUNTIME_PLUGIN_2);
+    }
+    return toml.toString();
+  }
+
+  /** What both versions share: paths, sockets, the opt plugin. */
+  private StringBuilder common(String header, int version, String hostOpt) {
+    return new StringBuilder(header)
+        .append("version = ").append(version).append('\n')
         .append("root = ").append(quote(root)).append('\n')
         .append("state = ").append(quote(state)).append('\n')
         .append("disabled_plugins = [").append(cri ? "" : quote(CRI_PLUGIN)).append("]\n")
@@ -103,22 +96,19 @@ record ContainerdConfig(Path root, Path state, Path grpcSocket, Path ttrpcSocket
         .append("  address = ").append(quote(ttrpcSocket)).append('\n')
         .append('\n')
         .append("# containerd prepends <path>/bin to its PATH, where it looks up shim binaries:\n")
-        .append("# tests drop shims there. Its own path keeps the host's opt directory untouched.\n")
+        .append("# tests drop shims there. Its own path keeps ").append(hostOpt)
+        .append(" untouched.\n")
         .append("[plugins.\"io.containerd.internal.v1.opt\"]\n")
-        .append("  path = ").append(quote(opt)).append('\n')
-        .append('\n')
-        .append("# On by default in 2.x, and its socket is the host's: one per machine.\n")
-        .append("[plugins.\"").append(NRI_PLUGIN).append("\"]\n")
-        .append("  disable = true\n");
-    if (cri) {
-      toml.append('\n')
-          .append("[plugins.\"").append(CRI_RUNTIME_PLUGIN_2).append("\"]\n")
-          .append("  # The CRI sets a sandbox's oom_score_adj to -998; root on these machines lacks\n")
-          .append("  # CAP_SYS_RESOURCE, so without this runc fails with \"can't get final child's\n")
-          .append("  # PID from pipe: EOF\" (see notes/runtime-managers.md).\n")
-          .append("  restrict_oom_score_adj = true\n");
-    }
-    return toml.toString();
+        .append("  path = ").append(quote(opt)).append('\n');
+  }
+
+  private static void appendCri(StringBuilder toml, String plugin) {
+    toml.append('\n')
+        .append("[plugins.\"").append(plugin).append("\"]\n")
+        .append("  # The CRI sets a sandbox's oom_score_adj to -998; root on these machines lacks\n")
+        .append("  # CAP_SYS_RESOURCE, so without this runc fails with \"can't get final child's\n")
+        .append("  # PID from pipe: EOF\" (see notes/runtime-managers.md).\n")
+        .append("  restrict_oom_score_adj = true\n");
   }
 
   /** A TOML basic string. */
