@@ -16,7 +16,8 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 say "Installing prerequisites (first run: a few minutes)"
 scripts/setup-env.sh
 say "Building katadbg"
-mvn -B -q -ntp package -DskipTests
+# Debian's Maven prints colour resets even in quiet batch mode: drop them, keep any error.
+mvn -B -q -ntp package -DskipTests 2>&1 | sed 's/\x1b\[0m//g'; [ "${PIPESTATUS[0]}" = 0 ]
 source "$root/scripts/lib/private-containerd.sh"
 trap pc_cleanup EXIT
 
