@@ -384,6 +384,12 @@ final class DebugStart {
         delve.awaitExit(Duration.ofSeconds(2));
       }
       if (daemon == null) {
+        // Handed over, but its identity was never read (that read failed): it is the pid the
+        // watcher just detached, still stopped, so no other process can hold that pid yet.
+        // Without its identity it is not let run: it is ended.
+        if (handoff != null && handoff.daemon().isPresent()) {
+          ProcessHandle.of(handoff.daemon().getAsInt()).ifPresent(ProcessHandle::destroyForcibly);
+        }
         return false;
       }
       if (letDaemonRun) {
