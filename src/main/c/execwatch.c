@@ -143,16 +143,35 @@ static void resume(pid_t pid, int sig) {
 }
 
 /*
+ * The held daemon is dying (killed by its own start, which the runc shim's start does when it
+ * fails after spawning it, just before it exits itself): reaps it and says so. Bounded: a
+ * tracee that is not dying is left to PTRACE_O_EXITKILL.
+ */
+static void lose(pid_t daemon) {
+  for (int i = 0; i < 1000; i++) {
+    int st;
+    pid_t r = waitpid(daemon, &st, __WALL | WNOHANG);
+    if (r == daemon && (WIFEXITED(st) || WIFSIGNALED(st))) break;
+    if (r < 0 && errno != EINTR) break;
+    struct timespec ms = {0, 1000000};
+    nanosleep(&ms, NULL);
+  }
+  take(tracees, &ntracees, daemon);
+  event("lost %d", daemon);
+}
+
+/*
  * Leaves the held daemon stopped and untraced. Returns 0 once /proc shows it stopped, so that
- * the debugger attaches to a process that is really waiting.
+ * the debugger attaches to a process that is really waiting; 1 when it turned out to be dying
+ * (there is no daemon); -1 on an error.
  */
 static int hand_over(pid_t daemon) {
-  if (kill(daemon, SIGSTOP) < 0) {
-    event("error SIGSTOP %d: %s", daemon, strerror(errno));
-    return -1;
-  }
-  if (ptrace(PTRACE_DETACH, daemon, 0, 0) < 0) {
-    event("error PTRACE_DETACH %d: %s", daemon, strerror(errno));
+  if (kill(daemon, SIGSTOP) < 0 || ptrace(PTRACE_DETACH, daemon, 0, 0) < 0) {
+    if (errno == ESRCH) {
+      lose(daemon);
+      return 1;
+    }
+    event("error handing over the daemon %d: %s", daemon, strerror(errno));
     return -1;
   }
   take(tracees, &ntracees, daemon);
@@ -163,8 +182,9 @@ static int hand_over(pid_t daemon) {
       return 0;
     }
     if (s == 0 || s == 'Z' || s == 'X') {
-      event("error the daemon %d exited before a debugger could attach", daemon);
-      return -1;
+      /* Killed just as it was let go: no daemon, as in lose(). */
+      event("lost %d", daemon);
+      return 1;
     }
     struct timespec ms = {0, 1000000};
     nanosleep(&ms, NULL);
@@ -392,12 +412,11 @@ int main(int argc, char **argv) {
     return 3;
   }
   int rc = 0;
-  if (daemon > 0) {
-    if (hand_over(daemon) < 0) {
-      kill(daemon, SIGKILL);
-      rc = 3;
-    }
-  } else if (daemon == 0) {
+  int handed = daemon > 0 ? hand_over(daemon) : 1;
+  if (handed < 0) {
+    kill(daemon, SIGKILL);
+    rc = 3;
+  } else if (handed > 0) {
     event("nodaemon");
   }
   release_all();

@@ -50,9 +50,19 @@ class ExecWatcherIT {
     dir = TestDirs.create("execwatch");
   }
 
+  /** Ends what a test left, checking by command line that a pid is still ours. */
   @AfterEach
   void cleanUp() {
-    started.forEach(p -> ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly));
+    for (int p : started) {
+      try {
+        String cmd = Files.readString(Path.of("/proc/" + p + "/cmdline"));
+        if (cmd.startsWith("/usr/bin/busybox\0sleep\0") || cmd.startsWith(busybox + "\0")) {
+          ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly);
+        }
+      } catch (IOException e) {
+        // Gone: nothing to end.
+      }
+    }
     TestDirs.delete(dir);
   }
 
@@ -68,10 +78,15 @@ class ExecWatcherIT {
         dir.resolve("start.stderr"), timeout);
   }
 
+  /** Runs {@code spec}; every process it reports is ended after the test, even if it fails. */
   Handoff run(ExecWatcher.Spec spec) throws IOException {
-    Handoff h = watcher().start(spec).await(e -> { });
-    h.daemon().ifPresent(started::add);
-    return h;
+    return watcher().start(spec).await(e -> {
+      if (e instanceof WatchEvent.Daemon d) {
+        started.add(d.pid());
+      } else if (e instanceof WatchEvent.Started s) {
+        started.add(s.pid());
+      }
+    });
   }
 
   static Optional<Character> state(int pid) {
