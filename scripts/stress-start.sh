@@ -76,48 +76,63 @@ done
 echo "stress-start: N=$N per mode, modes: ${modes[*]}, deadline ${DEADLINE}s, $(nproc) cores, $(nproc) CPU hogs"
 echo "  shim $(readlink -f "$shim"), dlv $("$dlv" version | sed -n 's/^Version: //p'), namespace $sb_ns, load $(loadavg)"
 
-# The state of session NS/ID in `katadbg sessions --json`, or nothing.
-session_state() {
-  "$katadbg" sessions --json 2>/dev/null | python3 -c '
-import json, sys
-for s in json.load(sys.stdin):
-    if s.get("namespace") == sys.argv[1] and s.get("id") == sys.argv[2]:
-        print(s.get("state", "")); break' "$1" "$2" 2>/dev/null || true
-}
-# "stopped FUNCTION" / "running" / "exited" from `katadbg state NS/ID --json`, or nothing.
-target_state() {
-  "$katadbg" state "$1" --json 2>/dev/null | python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-print(s.get("state", ""), s.get("function", ""))' 2>/dev/null || true
-}
-
-# The scripted client of one wait_for_client run: continues the waiting session, then every
-# stop, while ctr (pid $1) runs. Prints what it did, one word per continue.
+# The scripted client of one wait_for_client run, as a script or an IDE would be: it reads the
+# session's record (no JVM per poll) and, the instant the session waits, sends Delve's own
+# JSON-RPC continue; then it continues any further stop until ctr (pid $1) has returned.
+# Prints what it did, one word per continue; its timeline goes to client-ID.trace.
 client() { # client CTR_PID NS ID END_EPOCH
-  local ctr_pid=$1 ns=$2 id=$3 end=$4 st did="" t0; t0=$(now)
-  at() { echo "$(( ($(now) - t0) / 1000000 ))ms $*" >>"$base/client-$id.trace"; }
-  while kill -0 "$ctr_pid" 2>/dev/null && [ "$(date +%s)" -lt "$end" ]; do
-    st=$(session_state "$ns" "$id"); at "sessions: ${st:-none}"
-    if [ "$st" = waiting ]; then
-      "$katadbg" continue "$ns/$id" >/dev/null 2>&1 && did+="waiting " || did+="waiting(continue-failed) "
-      at continued
-      break
-    fi
-    case "$st" in running|failed|passthrough|stopped|gone) did+="never-waiting($st) "; break ;; esac
-  done
-  while kill -0 "$ctr_pid" 2>/dev/null && [ "$(date +%s)" -lt "$end" ]; do
-    st=$(target_state "$ns/$id"); at "state: ${st:-none}"
-    case "$st" in
-      stopped*)
-        "$katadbg" continue "$ns/$id" >/dev/null 2>&1 && did+="${st#stopped }" \
-          || did+="${st#stopped }(continue-failed)"
-        at continued
-        did+=" " ;;
-      *) sleep 0.1 ;;
-    esac
-  done
-  echo "${did:-none}"
+  python3 - "$1" "$base/katadbg/sessions/$2/$3/session.json" "$4" "$base/client-$3.trace" <<'PY'
+import json, os, socket, sys, time
+ctr, record, end, trace = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), sys.argv[4]
+t0 = time.time()
+log = open(trace, "a")
+def at(what): log.write("%dms %s\n" % ((time.time() - t0) * 1000, what))
+def ctr_alive():
+    try:
+        os.kill(ctr, 0)
+        return True
+    except OSError:
+        return False
+did, sock, buf, last = [], None, b"", None
+while ctr_alive() and time.time() < end:
+    if sock is None:
+        try:
+            s = json.load(open(record))
+        except (OSError, ValueError):
+            time.sleep(0.005); continue
+        if s.get("state") != last:
+            last = s.get("state"); at("record: " + last)
+        if last == "waiting":
+            host, port = s["listen"].rsplit(":", 1)
+            sock = socket.create_connection((host, int(port)), timeout=60)
+            sock.sendall(b'{"method":"RPCServer.Command","params":[{"name":"continue"}],"id":1}\n')
+            at("continued"); did.append("waiting")
+        elif last in ("running", "failed", "passthrough", "stopped"):
+            did.append("never-waiting(%s)" % last); break
+        else:
+            time.sleep(0.005)
+        continue
+    # Each reply to a continue is a stop (or the exit): continue again while ctr runs.
+    sock.settimeout(0.2)
+    try:
+        chunk = sock.recv(65536)
+    except socket.timeout:
+        continue
+    if not chunk:
+        break
+    buf += chunk
+    while b"\n" in buf:
+        line, buf = buf.split(b"\n", 1)
+        st = (json.loads(line).get("result") or {}).get("State") or {}
+        if st.get("exited"):
+            at("exited"); continue
+        fn = ((st.get("currentThread") or {}).get("function") or {}).get("name", "?")
+        at("stopped " + fn)
+        if ctr_alive():
+            sock.sendall(b'{"method":"RPCServer.Command","params":[{"name":"continue"}],"id":2}\n')
+            did.append(fn)
+print(" ".join(did) or "none")
+PY
 }
 
 status=0
