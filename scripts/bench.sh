@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # katadbg's benchmark: prints figures, asserts nothing. Run as root after scripts/setup-env.sh.
 #  1. pass-through overhead: the wrapper's `-v` versus the real shim's, and `delete`;
-#  2. reply latency: from the shim closing its stdout (its reply printed, start process gone) to
-#     the wrapper's exit, for a start with wait_for_client = false and no breakpoints;
+#  2. hand-off latency: from the shim's start process exiting (its reply written, the daemon
+#     held) to the wrapper's exit (Delve attached to the daemon, the reply relayed), for a start
+#     with wait_for_client = false and no breakpoints;
 #  3. `ctr run --rm ... echo` through katadbg (wait_for_client = false, no breakpoints) versus
 #     the same debug shim without katadbg.
 # Medians over N runs (N=${N:-15}; ctr runs ${NRUN:-7}).
@@ -39,7 +40,7 @@ wrap_d=$(time_cmd "$N" "$wrapper" "${del[@]}" | median)
 echo "   delete   real shim ${real_d}   through wrapper ${wrap_d}"
 
 echo
-echo "2. start reply latency: shim stdout closed -> wrapper exited (median ms), and whole start"
+echo "2. hand-off: start process exited -> wrapper exited (median ms), and whole start"
 lat=(); tot=()
 bundle="$base/bench-bundle"
 for i in $(seq "$N"); do
@@ -48,12 +49,12 @@ for i in $(seq "$N"); do
   (cd "$bundle.$i" && "$wrapper" -namespace bench -address "$sock" -publish-binary /usr/bin/containerd -id "b$i" start </dev/null >/dev/null)
   t1=$(now)
   log="$base/katadbg/sessions/bench/b$i/katadbg.log"
-  eof=$(grep 'shim closed its stdout' "$log" | cut -d' ' -f1)
+  eof=$(grep 'watcher: Exited' "$log" | cut -d' ' -f1)
   eof_ns=$(date -d "$eof" +%s%N)
   lat+=($(( t1 - eof_ns ))); tot+=($(( t1 - t0 )))
   "$dist/bin/katadbg" stop --kill "bench/b$i" >/dev/null 2>&1 || true
 done
-echo "   reply latency $(printf '%s\n' "${lat[@]}" | median)   whole start under Delve $(printf '%s\n' "${tot[@]}" | median)"
+echo "   hand-off $(printf '%s\n' "${lat[@]}" | median)   whole start, wrapper exec to exit $(printf '%s\n' "${tot[@]}" | median)"
 
 echo
 echo "3. ctr run --rm echo (median ms)"
