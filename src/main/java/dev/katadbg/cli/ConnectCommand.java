@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "connect", mixinStandardHelpOptions = true,
     description = {"Run the dlv terminal client (dlv connect) on a session, in this terminal.",
-        "follow-exec is already on; set breakpoints and continue. 'quit' leaves the session"
-            + " running; 'quit -c' also continues the shim. Exits with dlv's status."})
+        "Delve debugs the shim's daemon alone: set breakpoints and continue. 'quit' leaves"
+            + " the session running; 'quit -c' also continues the shim. Exits with dlv's status."})
 final class ConnectCommand implements Callable<Integer> {
   private final Map<String, String> env;
 

@@ -34,7 +34,7 @@ public final class DlvTerminal {
         + " [debugger] path in the katadbg config)");
   }
 
-  /** {@code dlv connect ADDRESS}: follow-exec is already on in the server, nothing to type. */
+  /** {@code dlv connect ADDRESS}: the server already has the daemon, nothing to type first. */
   public static List<String> command(Path dlv, String listen) {
     return List.of(dlv.toString(), "connect", listen);
   }
