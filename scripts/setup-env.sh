@@ -9,6 +9,9 @@
 #    (.deps/containerd-2.1, .deps/dlv-1.27).
 #  - A DWARF, -gcflags=all=-N -l build of containerd-shim-runc-v2 in .deps/shim, and the same
 #    built -buildmode=pie (as Kata builds its shim) in .deps/shim-pie.
+#  - containerd 2.1's own containerd-shim-runc-v2 (the v2 module, task API v3, JSON start reply),
+#    the same debug build, in .deps/shim-2.1: Go 1.27 from sid unpacked into .deps/go-1.27, and
+#    sid's containerd 2.1 Go source with the Go sources it imports unpacked into .deps/gopath-2.1.
 # trixie and sid are added as apt sources pinned low (100 and 50): nothing comes from them unless
 # asked for by name. Waits for another apt/dpkg run to release its locks.
 # Idempotent: a second run only checks. Prints one line per step to stderr.
@@ -96,6 +99,7 @@ need_debs=0
 [ -x "$deps/bookworm/usr/bin/dlv" ] || need_debs=1
 [ -x "$deps/containerd-1.7/usr/bin/containerd" ] && [ -x "$deps/containerd-2.1/usr/bin/containerd" ] || need_debs=1
 [ -x "$deps/dlv-1.27/usr/bin/dlv" ] || need_debs=1
+[ -x "$deps/shim-2.1/containerd-shim-runc-v2" ] || need_debs=1
 
 if [ ${#missing[@]} -gt 0 ] || [ $need_debs = 1 ] || [ $added_source = 1 ]; then
   say "apt-get update"
@@ -198,6 +202,74 @@ if [ ! -x "$pie_shim" ]; then
   mv "$pie_shim.tmp" "$pie_shim"
 fi
 
+# containerd 2.1's own runc shim, built from sid's containerd 2.1 Go source the same way (debug,
+# GOPATH mode, offline) with Go 1.27 from sid. bookworm's containerd 1.6 source stays the system's
+# /usr/share/gocode; sid's -dev packages are only unpacked, into .deps/gopath-2.1. These are the
+# packages the shim's imports come from (`go list -deps` of the main package below against the
+# whole golang-*-dev Depends closure of golang-github-containerd-containerd-dev in sid: 33 of its
+# 417 packages, 16 MB instead of 240 MB). A "cannot find package" from the build means sid has
+# moved an import to another package: add that package here.
+shim21_go_packages=(
+  golang-dbus-dev golang-github-cilium-ebpf-dev golang-github-containerd-cgroups-dev
+  golang-github-containerd-console-dev golang-github-containerd-containerd-api-dev
+  golang-github-containerd-containerd-dev golang-github-containerd-continuity-dev
+  golang-github-containerd-errdefs-dev golang-github-containerd-fifo-dev
+  golang-github-containerd-go-runc-dev golang-github-containerd-log-dev
+  golang-github-containerd-plugin-dev golang-github-containerd-ttrpc-dev
+  golang-github-containerd-typeurl-dev golang-github-coreos-go-systemd-dev
+  golang-github-docker-go-units-dev golang-github-gogo-protobuf-dev
+  golang-github-golang-protobuf-1-5-dev golang-github-google-go-cmp-dev
+  golang-github-mdlayher-socket-dev golang-github-mdlayher-vsock-dev golang-github-moby-sys-dev
+  golang-github-opencontainers-go-digest-dev golang-github-opencontainers-image-spec-dev
+  golang-github-opencontainers-specs-dev golang-github-sirupsen-logrus-dev
+  golang-golang-x-net-dev golang-golang-x-sync-dev golang-golang-x-sys-dev
+  golang-golang-x-text-dev golang-google-genproto-dev golang-google-grpc-dev
+  golang-google-protobuf-dev
+)
+go27="$deps/go-1.27/usr/lib/go-1.27"
+gopath21="$deps/gopath-2.1/usr/share/gocode"
+shim21="$deps/shim-2.1/containerd-shim-runc-v2"
+shim21_version_go="$gopath21/src/github.com/containerd/containerd/v2/version/version.go"
+if [ ! -x "$shim21" ]; then
+  say "building containerd 2.1's debug containerd-shim-runc-v2 into .deps/shim-2.1 from sid's Go 1.27 and containerd 2.1 source (65 MB download, a few minutes)"
+  if [ ! -x "$go27/bin/go" ] || [ ! -d "$deps/go-1.27/usr/share/go-1.27/src/runtime" ]; then
+    rm -rf "$deps/go-1.27" "$deps/go-1.27.tmp"
+    unpack "$deps/go-1.27.tmp" golang-1.27-go/sid golang-1.27-src/sid
+    "$deps/go-1.27.tmp/usr/lib/go-1.27/bin/go" version >/dev/null
+    mv "$deps/go-1.27.tmp" "$deps/go-1.27"
+  fi
+  if [ ! -f "$shim21_version_go" ]; then
+    rm -rf "$deps/gopath-2.1" "$deps/gopath-2.1.tmp"
+    unpack "$deps/gopath-2.1.tmp" "${shim21_go_packages[@]/%//sid}"
+    grep -q 'Version = "2\.1\.' "$deps/gopath-2.1.tmp/usr/share/gocode/src/github.com/containerd/containerd/v2/version/version.go" || {
+      rm -rf "$deps/gopath-2.1.tmp"
+      say "sid's golang-github-containerd-containerd-dev is not containerd 2.1.x: update setup-env.sh and TestEnv for it"
+      exit 1; }
+    mv "$deps/gopath-2.1.tmp" "$deps/gopath-2.1"
+  fi
+  mkdir -p "$gopath21/src/katadbg-shim-2.1"
+  cat > "$gopath21/src/katadbg-shim-2.1/main.go" <<'GO'
+package main
+
+import (
+	"context"
+
+	"github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2/manager"
+	_ "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2/task/plugin"
+	"github.com/containerd/containerd/v2/pkg/shim"
+)
+
+func main() {
+	shim.Run(context.Background(), manager.NewShimManager("io.containerd.runc.v2"))
+}
+GO
+  mkdir -p "$deps/shim-2.1" "$deps/gocache"
+  (cd "$gopath21/src/katadbg-shim-2.1" && GOROOT="$go27" GO111MODULE=off GOPATH="$gopath21" GOCACHE="$deps/gocache" \
+     GOFLAGS= GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=1 "$go27/bin/go" build -gcflags='all=-N -l' -o "$shim21.tmp" . )
+  readelf -S "$shim21.tmp" | grep -q '\.debug_info' || { say "$shim21.tmp has no DWARF"; exit 1; }
+  mv "$shim21.tmp" "$shim21"
+fi
+
 # Versions, for the log and as a last check that each part runs.
 say "dlv $("$deps/trixie/usr/bin/dlv" version | awk '/Version/{print $2}'), old dlv $("$deps/bookworm/usr/bin/dlv" version | awk '/Version/{print $2}'), $("$goroot/bin/go" version | awk '{print $3}'), containerd $(containerd --version | awk '{print $3}'), debug shim $shim"
-say "for version tests: containerd $(version_of "$deps/containerd-1.7/usr/bin/containerd") and $(version_of "$deps/containerd-2.1/usr/bin/containerd"), dlv $(version_of "$deps/dlv-1.27/usr/bin/dlv"), PIE debug shim $pie_shim"
+say "for version tests: containerd $(version_of "$deps/containerd-1.7/usr/bin/containerd") and $(version_of "$deps/containerd-2.1/usr/bin/containerd"), dlv $(version_of "$deps/dlv-1.27/usr/bin/dlv"), PIE debug shim $pie_shim, containerd 2.1's debug shim $shim21 ($("$go27/bin/go" version "$shim21" | awk '{print $2}'))"

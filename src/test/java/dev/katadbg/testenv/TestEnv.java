@@ -43,6 +43,14 @@ public final class TestEnv {
     /** Delve from Debian sid: the newest packaged Delve (Go 1.25 to 1.27). */
     DLV_1_27("Delve 1.27.1 (Debian sid)", deps -> deps.resolve("dlv-1.27/usr/bin/dlv")),
     GO("Go 1.24", deps -> deps.resolve("trixie/usr/lib/go-1.24/bin/go")),
+    /** Go 1.27 from Debian sid: what {@link #SHIM_2_1} is built with (inside Delve 1.27's window). */
+    GO_1_27("Go 1.27 (Debian sid)", deps -> deps.resolve("go-1.27/usr/lib/go-1.27/bin/go")),
+    /**
+     * containerd 2.1.9's own runc shim (the v2 module: task API v3, a JSON {@code start} reply),
+     * built like {@link #DEBUG_SHIM} with {@link #GO_1_27} from sid's containerd 2.1 source.
+     */
+    SHIM_2_1("DWARF debug build of containerd 2.1's containerd-shim-runc-v2 (Go 1.27)",
+        deps -> deps.resolve("shim-2.1/containerd-shim-runc-v2")),
     CONTAINERD("containerd", deps -> onSystemPath("containerd")),
     CTR("ctr", deps -> onSystemPath("ctr")),
     /**

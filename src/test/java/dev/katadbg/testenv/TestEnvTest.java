@@ -51,6 +51,8 @@ class TestEnvTest {
     assertThat(env.path(TestEnv.Part.DLV_1_27)).isEqualTo(Path.of("/somewhere/.deps/dlv-1.27/usr/bin/dlv"));
     assertThat(env.binDir(TestEnv.Part.CONTAINERD_1_7)).isEqualTo(Path.of("/somewhere/.deps/containerd-1.7/usr/bin"));
     assertThat(env.binDir(TestEnv.Part.CONTAINERD_2_1)).isEqualTo(Path.of("/somewhere/.deps/containerd-2.1/usr/bin"));
+    assertThat(env.path(TestEnv.Part.SHIM_2_1)).isEqualTo(Path.of("/somewhere/.deps/shim-2.1/containerd-shim-runc-v2"));
+    assertThat(env.path(TestEnv.Part.GO_1_27)).isEqualTo(Path.of("/somewhere/.deps/go-1.27/usr/lib/go-1.27/bin/go"));
   }
 
   @Test
