@@ -32,9 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -258,18 +255,16 @@ final class DebugStart {
     DelveClient client = connect(a.delve, p.listen(), dbg.startTimeout());
     a.client = client;
     setBreakpoints(client, p, a);
-    CompletableFuture<DebuggerState> ran = null;
     if (dbg.waitForClient()) {
       a.save(a.session.withState(SessionState.WAITING, Optional.empty()));
       a.log.info("waiting for a client: the start process is halted before its first"
           + " instruction; dlv connect " + p.listen());
     } else {
-      // Its result is the start's exit status (exitStatusOf).
-      ran = client.continueAsync();
+      client.continueAsync();
       a.save(a.session.withState(SessionState.RUNNING, Optional.empty()));
     }
     byte[] out = Fifo.await(reply, a.delve);
-    int status = exitStatusOf(client, ran);
+    int status = exitStatusOf(client);
     a.log.info("the start process exited with status " + status + " after writing "
         + out.length + " bytes; its daemon runs without the debugger");
     a.endDebugger(false);
@@ -284,23 +279,33 @@ final class DebugStart {
     return StartOutcome.replied(out);
   }
 
-  /** The exited start process's status, from Delve; -1 when Delve does not say. */
-  private static int exitStatusOf(DelveClient client, CompletableFuture<DebuggerState> ran) {
-    try {
-      DebuggerState st = ran != null ? ran.get(10, TimeUnit.SECONDS) : client.state(false);
-      return st.exited() ? st.exitStatus() : -1;
-    } catch (DelveException e) {
-      Matcher m = EXITED.matcher(String.valueOf(e.getMessage()));
-      return m.find() ? Integer.parseInt(m.group(1)) : -1;
-    } catch (ExecutionException e) {
-      Matcher m = EXITED.matcher(String.valueOf(e.getCause().getMessage()));
-      return m.find() ? Integer.parseInt(m.group(1)) : -1;
-    } catch (TimeoutException e) {
-      return -1;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return -1;
+  /**
+   * The exited start process's status, from Delve; -1 when Delve does not say. Asked after the
+   * reply ended: a continue's own answer may be an earlier stop (a breakpoint in the start).
+   */
+  private static int exitStatusOf(DelveClient client) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        DebuggerState st = client.state(false);
+        if (st.exited()) {
+          return st.exitStatus();
+        }
+      } catch (DelveException e) {
+        Matcher m = EXITED.matcher(String.valueOf(e.getMessage()));
+        if (m.find()) {
+          return Integer.parseInt(m.group(1));
+        }
+        throw e;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return -1;
+      }
     }
+    return -1;
   }
 
   /**

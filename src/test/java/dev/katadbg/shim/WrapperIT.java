@@ -662,6 +662,36 @@ class WrapperIT {
         .isEqualTo(errors.get(1));
   }
 
+  /**
+   * {@code target = "start"}: Delve launches the start process alone, which stops at a
+   * breakpoint in it; continued, it replies, its daemon runs untraced, and the session ends.
+   */
+  @Test
+  void targetStartDebugsTheStartProcessAndLetsTheDaemonGo() throws Exception {
+    writeConfig(Map.of("wait_for_client", "false", "target", q("start"),
+        "breakpoints", "[" + q("main.main") + "]"));
+    String id = uniqueId("tstart");
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/echo", "after start");
+    JsonObject session = awaitSession(id, "running");
+    assertThat(session.get("origin").getAsString()).isEqualTo("launched");
+    try (DelveClient c = DelveClient.connect(
+        DelveAddress.parse(session.get("listen").getAsString()), Duration.ofSeconds(10))) {
+      DebuggerState stop = await("the stop at main.main", () -> stopped(c));
+      assertThat(stop.currentThread()).get().extracting(t -> t.function()).isEqualTo("main.main");
+      assertThat(stop.targetCommandLine()).endsWith(" start");
+      assertThat(run.isAlive()).as("ctr waits for the start's reply").isTrue();
+      c.continueAsync();
+    }
+    CommandResult done = finish(run);
+    assertThat(done.exitCode()).as(done.describe()).isZero();
+    assertThat(done.stdout()).isEqualTo("after start\n");
+    JsonObject ended = sessions().stream().filter(j -> j.get("id").getAsString().equals(id))
+        .findFirst().orElseThrow();
+    assertThat(ended.get("state").getAsString()).isIn("stopped", "gone");
+    assertThat(ended.get("reason").getAsString()).contains("the start process exited (status 0)");
+  }
+
   /** A PIE build of the debug shim (Kata's shim is one), in both wait modes. */
   @org.junit.jupiter.params.ParameterizedTest
   @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
