@@ -199,7 +199,11 @@ static int hand_over(pid_t daemon) {
  * after two seconds dies with this process (PTRACE_O_EXITKILL).
  */
 static void release_all(void) {
-  for (int i = 0; i < ntracees; i++) syscall(SYS_tgkill, tracees[i], tracees[i], SIGSTOP);
+  /* A child whose attach stop is still pending stops by itself: a second SIGSTOP would stay
+   * pending after the detach and stop it for good. */
+  for (int i = 0; i < ntracees; i++)
+    if (index_of(fresh, nfresh, tracees[i]) < 0)
+      syscall(SYS_tgkill, tracees[i], tracees[i], SIGSTOP);
   alarm(2);
   while (ntracees > 0 && !timed_out) {
     int st;
@@ -218,8 +222,7 @@ static void release_all(void) {
     if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK || ev == PTRACE_EVENT_CLONE) {
       unsigned long child = 0;
       ptrace(PTRACE_GETEVENTMSG, pid, 0, &child);
-      add(tracees, &ntracees, (pid_t)child);
-      syscall(SYS_tgkill, (pid_t)child, (pid_t)child, SIGSTOP);
+      add(tracees, &ntracees, (pid_t)child); /* its attach stop will come */
     }
     int pass = (ev == 0 && sig != SIGSTOP && sig != SIGTRAP) ? sig : 0;
     ptrace(PTRACE_DETACH, pid, 0, (void *)(long)pass);
@@ -390,9 +393,13 @@ int main(int argc, char **argv) {
       }
     } else if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK || ev == PTRACE_EVENT_CLONE) {
       unsigned long child = 0;
+      /* The child is traced from now on, even before its attach stop is reported: counting it
+       * keeps the watch going when the start exits first (the child may be the daemon). */
       if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &child) == 0 &&
-          index_of(tracees, ntracees, (pid_t)child) < 0)
+          index_of(tracees, ntracees, (pid_t)child) < 0) {
         add(fresh, &nfresh, (pid_t)child);
+        add(tracees, &ntracees, (pid_t)child);
+      }
       resume(pid, 0);
     } else if (ev != 0 || sig == SIGTRAP) {
       resume(pid, 0);
