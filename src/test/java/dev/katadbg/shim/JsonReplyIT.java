@@ -19,6 +19,7 @@ import dev.katadbg.testenv.RunningCommand;
 import dev.katadbg.testenv.TestDirs;
 import dev.katadbg.testenv.TestEnv;
 import dev.katadbg.testenv.TestEnv.Part;
+import dev.katadbg.testenv.WrapperFixture;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -45,10 +46,10 @@ import org.junit.jupiter.api.Test;
  * for byte.
  */
 class JsonReplyIT {
-  static final String RUNTIME = "io.containerd.katadbg.v2";
+  static final String RUNTIME = WrapperFixture.RUNTIME;
   static final String CREATE =
       "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2/task.(*service).Create";
-  static final Duration WAIT = Duration.ofSeconds(60);
+  static final Duration WAIT = WrapperFixture.WAIT;
 
   static TestEnv env;
   static Path confDir;
