@@ -23,12 +23,14 @@ import org.tomlj.TomlTable;
  * <p>CRI-O reads crio.conf, then crio.conf.d/* in lexical order, and a handler table in a later
  * file replaces that handler entirely; the drop-in must sort after the file it copies from. It
  * rejects a {@code vm} handler whose binary name does not match {@link #VM_BINARY} or whose
- * {@code runtime_config_path} is missing, so those are checked before anything is written.
+ * {@code runtime_config_path} names a missing file, so those are checked before anything is
+ * written; an empty or absent {@code runtime_config_path} is valid (the shim reads its default).
  *
  * @param dir the drop-in directory
  * @param mainConfig crio.conf, read for existing handlers
  * @param fileName the drop-in's name; empty for {@code 99-NAME.conf}
- * @param runtimeConfigPath the Kata configuration the shim reads; empty copies the source handler's
+ * @param runtimeConfigPath the Kata configuration the shim reads; empty copies the source handler's,
+ *     or leaves the key out when there is none
  * @param runtimeRoot empty copies the source handler's, else {@code /run/vc}
  */
 public record CrioInstall(Path dir, Path mainConfig, String name, Optional<String> copyFrom,
@@ -71,15 +73,18 @@ public record CrioInstall(Path dir, Path mainConfig, String name, Optional<Strin
       throw new ManagerException(ManagerException.Kind.INVALID, "CRI-O requires a vm runtime's binary name to match "
           + VM_BINARY.pattern() + ", and " + runtimePath.getFileName() + " does not");
     }
-    String configPath = runtimeConfigPath.map(Path::toString)
+    Optional<String> configPath = runtimeConfigPath.map(Path::toString)
         .or(() -> source == null ? Optional.empty() : Optional.ofNullable(source.table().getString("runtime_config_path")))
-        .filter(s -> !s.isEmpty())
-        .orElseThrow(() -> new ManagerException(ManagerException.Kind.NOT_FOUND,
-            "CRI-O requires runtime_config_path for a runtime_type \"vm\" handler and no Kata handler has one:"
-                + " name the Kata configuration.toml with --runtime-config-path"));
-    if (!Files.isRegularFile(Path.of(configPath))) {
-      throw new ManagerException(ManagerException.Kind.NOT_FOUND, "runtime_config_path " + configPath
-          + " does not exist, and CRI-O refuses a vm handler without it: name the Kata configuration with --runtime-config-path");
+        .filter(s -> !s.isEmpty());
+    if (configPath.isPresent() && !Files.isRegularFile(Path.of(configPath.get()))) {
+      throw new ManagerException(ManagerException.Kind.NOT_FOUND, "runtime_config_path " + configPath.get()
+          + " does not exist, and CRI-O refuses a handler whose runtime_config_path is missing: name the Kata"
+          + " configuration with --runtime-config-path, or leave it out for the shim's default");
+    }
+    if (configPath.isEmpty()) {
+      notes.add("no runtime_config_path (no Kata handler to copy it from, no --runtime-config-path): the shim"
+          + " reads its own default configuration (Kata: /etc/kata-containers/configuration.toml, else"
+          + " /usr/share/defaults/kata-containers/configuration.toml)");
     }
     String root = runtimeRoot.map(Path::toString)
         .or(() -> source == null ? Optional.empty() : Optional.ofNullable(source.table().getString("runtime_root")))
@@ -97,9 +102,9 @@ public record CrioInstall(Path dir, Path mainConfig, String name, Optional<Strin
     toml.append("[crio.runtime.runtimes.").append(name).append("]\n")
         .append("runtime_path = ").append(quote(runtimePath.toString())).append('\n')
         .append("runtime_type = \"vm\"\n")
-        .append("runtime_root = ").append(quote(root)).append('\n')
-        .append("runtime_config_path = ").append(quote(configPath)).append('\n')
-        .append("privileged_without_host_devices = ").append(privileged).append('\n');
+        .append("runtime_root = ").append(quote(root)).append('\n');
+    configPath.ifPresent(c -> toml.append("runtime_config_path = ").append(quote(c)).append('\n'));
+    toml.append("privileged_without_host_devices = ").append(privileged).append('\n');
     if (source != null && source.table().isArray("allowed_annotations")) {
       toml.append("allowed_annotations = ").append(array(source.table().getArray("allowed_annotations"))).append('\n');
     }

@@ -98,9 +98,22 @@ class CrioInstallTest {
   }
 
   @Test
-  void withoutAKataHandlerTheRuntimeConfigPathIsRequired() {
-    assertThatThrownBy(() -> install(Optional.empty(), Optional.empty()).plan())
-        .isInstanceOf(ManagerException.class).hasMessageContaining("--runtime-config-path");
+  void withoutAKataHandlerOrConfigPathTheHandlerHasNoConfigPathAsCrioAllows() throws IOException {
+    // CRI-O's ValidateRuntimeConfigPath returns nil for an empty path: the shim reads its default
+    CrioInstall i = new CrioInstall(confD, main, "katadbg", Optional.empty(), Optional.empty(), Optional.empty(),
+        Optional.empty(), Optional.of(Path.of("/opt/kata/bin/containerd-shim-kata-v2")), dir.resolve("bin"), wrapper,
+        dir.resolve("katadbg.toml"));
+
+    Plan plan = i.plan();
+    new Installer(dir.resolve("state")).apply(plan);
+
+    TomlParseResult toml = Toml.parse(confD.resolve("99-katadbg.conf"));
+    String h = "crio.runtime.runtimes.katadbg.";
+    assertThat(toml.errors()).isEmpty();
+    assertThat(toml.getString(h + "runtime_type")).isEqualTo("vm");
+    assertThat(toml.contains(h + "runtime_config_path")).isFalse();
+    assertThat(plan.notes()).anyMatch(n -> n.contains("no runtime_config_path")
+        && n.contains("/etc/kata-containers/configuration.toml"));
   }
 
   @Test
