@@ -10,13 +10,16 @@ import picocli.CommandLine.Command;
 @Command(name = "katadbg", mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Debug containerd shim v2 runtimes (Kata, runc, ...) under Delve.",
-    subcommands = {SessionsCommand.class, StopCommand.class, PsCommand.class,
+    subcommands = {SessionsCommand.class, LogsCommand.class, StopCommand.class, PsCommand.class,
         AttachCommand.class, ReattachCommand.class, DetachCommand.class, ConnectCommand.class, StateCommand.class,
         BreakCommand.class, ContinueCommand.class, StackCommand.class, IdeCommand.class,
         RunCommand.class, ShimCommand.class, InstallCommand.class, UninstallCommand.class,
         DoctorCommand.class, TimeoutsCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+  /** Set (not empty, not 0): a failing command prints its stack trace after its one line. */
+  static final String DEBUG_ENV = "KATADBG_DEBUG";
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -30,8 +33,13 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main(), new Factory(env));
     cl.setOut(out);
     cl.setErr(err);
+    boolean debug = !env.getOrDefault(DEBUG_ENV, "").isEmpty()
+        && !env.getOrDefault(DEBUG_ENV, "").equals("0");
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      err.println("katadbg: " + e.getMessage());
+      err.println("katadbg: " + ErrorLine.of(e));
+      if (debug) {
+        e.printStackTrace(err);
+      }
       return e instanceof CliException c ? c.exitCode() : ExitCode.FAILURE;
     });
     cl.setParameterExceptionHandler((e, a) -> {

@@ -5,8 +5,8 @@ import com.google.gson.JsonArray;
 import dev.katadbg.session.Session;
 import dev.katadbg.session.SessionJson;
 import dev.katadbg.session.SessionRegistry;
-import dev.katadbg.session.SessionState;
 import java.io.PrintWriter;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,7 +18,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "sessions", mixinStandardHelpOptions = true,
     description = {"List debug sessions: one per sandbox started through the wrapper.",
-        "Sessions whose processes are gone are shown once as such, then cleaned."})
+        "Ended sessions (failed, stopped, gone) are kept with their logs (katadbg logs) until"
+            + " removed: the newest " + SessionRegistry.KEEP_ENDED + ", for 7 days; --clean or"
+            + " katadbg stop SESSION removes them sooner."})
 final class SessionsCommand implements Callable<Integer> {
   private final Map<String, String> env;
 
@@ -27,6 +29,9 @@ final class SessionsCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print a JSON array of session objects.")
   boolean json;
 
+  @Option(names = "--clean", description = "Remove every ended session and its logs first.")
+  boolean clean;
+
   SessionsCommand(Map<String, String> env) {
     this.env = env;
   }
@@ -34,8 +39,18 @@ final class SessionsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     SessionRegistry registry = Registries.open(env);
-    List<Session> sessions = registry.list();
     PrintWriter out = spec.commandLine().getOut();
+    registry.prune(Instant.now());
+    if (clean) {
+      for (Session s : registry.list().stream().filter(registry::isEnded).toList()) {
+        registry.remove(s);
+        if (!json) {
+          out.println("removed " + s.namespace() + "/" + s.id() + " ("
+              + s.state().name().toLowerCase(Locale.ROOT) + ")");
+        }
+      }
+    }
+    List<Session> sessions = registry.list();
     if (json) {
       JsonArray a = new JsonArray();
       sessions.forEach(s -> a.add(SessionJson.toJson(s)));
@@ -47,24 +62,24 @@ final class SessionsCommand implements Callable<Integer> {
       out.printf(fmt, "NS", "ID", "STATE", "LISTEN", "DLV", "SHIM", "INFO");
       for (Session s : sessions) {
         out.printf(fmt, s.namespace(), abbrev(s.id()), s.state().name().toLowerCase(Locale.ROOT),
-            s.listen(), s.debugger().pid(), s.shim().map(r -> "" + r.pid()).orElse("-"),
+            s.listen(), dlvColumn(s), s.shim().map(r -> "" + r.pid()).orElse("-"),
             s.reason().orElse(hint(s)));
       }
     }
     out.flush();
-    for (Session s : sessions) {
-      if (!registry.isLive(s) && s.state() != SessionState.STARTING) {
-        registry.remove(s);
-      }
-    }
     return ExitCode.OK;
+  }
+
+  /** Until Delve runs, a session records the wrapper as its process: no Delve to show. */
+  static String dlvColumn(Session s) {
+    return s.listen().isEmpty() ? "-" : Long.toString(s.debugger().pid());
   }
 
   private static String hint(Session s) {
     return switch (s.state()) {
       case WAITING -> "halted before its first instruction: katadbg connect, or dlv connect";
       case RUNNING -> "dlv connect " + s.listen();
-      case GONE -> "processes gone; cleaned";
+      case GONE, FAILED, STOPPED -> "katadbg logs " + s.namespace() + "/" + s.id();
       default -> "";
     };
   }

@@ -4,6 +4,7 @@ import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session;
 import dev.katadbg.session.SessionControl;
 import dev.katadbg.session.SessionRegistry;
+import dev.katadbg.session.SessionState;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.Optional;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "stop", mixinStandardHelpOptions = true,
     description = {"End a debug session.",
-        "By default the debugger detaches and the shim keeps running, breakpoints removed."})
+        "By default the debugger detaches and the shim keeps running, breakpoints removed.",
+        "The session is kept as stopped, with its logs; stop on an ended session removes it."})
 final class StopCommand implements Callable<Integer> {
   private final Map<String, String> env;
 
@@ -40,7 +42,7 @@ final class StopCommand implements Callable<Integer> {
     if (!registry.isLive(s)) {
       registry.remove(s);
       out.println("session " + s.namespace() + "/" + s.id() + " was already "
-          + s.state().name().toLowerCase(java.util.Locale.ROOT) + "; cleaned");
+          + s.state().name().toLowerCase(java.util.Locale.ROOT) + "; removed it and its logs");
       return ExitCode.OK;
     }
     SessionControl.Outcome outcome;
@@ -49,9 +51,13 @@ final class StopCommand implements Callable<Integer> {
     } catch (IllegalStateException e) {
       throw new CliException(ExitCode.FAILURE, e.getMessage());
     }
-    registry.remove(s);
     String name = s.namespace() + "/" + s.id();
     String shim = s.shim().map(r -> "shim pid " + r.pid()).orElse("the shim");
+    // Kept, with its logs, as an ended session (katadbg sessions --clean removes it).
+    registry.save(s.withState(SessionState.STOPPED, Optional.of(switch (outcome) {
+      case KILLED -> "killed by katadbg stop --kill";
+      case DETACHED, DEBUGGER_KILLED -> "detached by katadbg stop; the shim ran on";
+    })));
     out.println(switch (outcome) {
       case KILLED -> "killed " + shim + " and the debugger of " + name;
       case DETACHED -> "detached from " + name + "; " + shim + " keeps running";

@@ -2,6 +2,7 @@ package dev.katadbg.session;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParser;
+import dev.katadbg.files.FileErrors;
 import dev.katadbg.session.Session.ProcessRef;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,6 +17,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -37,6 +40,10 @@ public final class SessionRegistry {
   private static final Set<PosixFilePermission> OWNER_ONLY =
       PosixFilePermissions.fromString("rwx------");
   private static final String RECORD = "session.json";
+  /** Ended sessions kept as evidence: the newest this many ... */
+  public static final int KEEP_ENDED = 20;
+  /** ... and none whose record was last written longer ago than this. */
+  public static final Duration MAX_ENDED_AGE = Duration.ofDays(7);
 
   private final Path root;
   private final Predicate<ProcessRef> alive;
@@ -56,9 +63,22 @@ public final class SessionRegistry {
       ensurePrivateDir(stateDir.resolve("sessions"));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot use state directory " + stateDir + ": "
-          + e.getMessage() + " (katadbg must run as root, or set [state] dir)", e);
+          + FileErrors.describe(e) + ": " + stateDirFix(), e);
     }
     return new SessionRegistry(stateDir, alive);
+  }
+
+  /** Root can create any directory that can be created: then only another [state] dir helps. */
+  private static String stateDirFix() {
+    Object uid;
+    try {
+      uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      uid = -1;
+    }
+    return Integer.valueOf(0).equals(uid)
+        ? "set [state] dir to a directory katadbg can create (it keeps it 0700)"
+        : "run katadbg as root (it debugs root's processes), or set [state] dir";
   }
 
   public Path stateDir() {
@@ -176,6 +196,43 @@ public final class SessionRegistry {
       case PASSTHROUGH -> s.shim().map(alive::test).orElse(false);
       default -> alive.test(s.debugger());
     };
+  }
+
+  /**
+   * True once a session can change no more: failed, stopped, or its processes gone. A STARTING
+   * session whose wrapper still runs is not ended.
+   */
+  public boolean isEnded(Session s) {
+    return switch (withLiveness(s).state()) {
+      case FAILED, STOPPED, GONE -> true;
+      default -> false;
+    };
+  }
+
+  /**
+   * Removes ended sessions beyond the {@link #KEEP_ENDED} newest and those last written more
+   * than {@link #MAX_ENDED_AGE} before {@code now}; live ones are never touched. Returns what it
+   * removed.
+   */
+  public List<Session> prune(Instant now) {
+    List<Session> ended = list().stream().filter(this::isEnded).toList();
+    List<Session> removed = new ArrayList<>();
+    for (int i = 0; i < ended.size(); i++) {
+      Session s = ended.get(i);
+      if (i >= KEEP_ENDED || lastWritten(s).plus(MAX_ENDED_AGE).isBefore(now)) {
+        remove(s);
+        removed.add(s);
+      }
+    }
+    return removed;
+  }
+
+  private static Instant lastWritten(Session s) {
+    try {
+      return Files.getLastModifiedTime(s.dir().resolve(RECORD)).toInstant();
+    } catch (IOException e) {
+      return s.created();
+    }
   }
 
   /** Deletes the session's directory and everything in it (logs included). */

@@ -182,7 +182,9 @@ class AttachIT {
     CommandResult again = katadbg("attach", Integer.toString(pid));
     assertThat(again.exitCode()).as(again.describe()).isZero();
     assertThat(again.stdout()).startsWith("already attached: ").contains(listen);
-    assertThat(jsonArray(katadbg("sessions", "--json"))).hasSize(1);
+    // (ended sessions of other tests stay listed: only this shim's count)
+    assertThat(jsonArray(katadbg("sessions", "--json")))
+        .filteredOn(j -> j.get("id").getAsString().equals(id)).hasSize(1);
 
     breakOnStateWhileCtrTaskLsRuns(listen, pid);
 
@@ -192,7 +194,8 @@ class AttachIT {
     assertStillServing(pid, shim.get("id").getAsString(), id);
     assertThat(Processes.linux().get(dlvPid).filter(p -> !p.isZombie())).as("Delve ended")
         .isEmpty();
-    assertThat(jsonArray(katadbg("sessions", "--json"))).isEmpty();
+    assertThat(jsonArray(katadbg("sessions", "--json")))
+        .noneMatch(j -> j.get("id").getAsString().equals(id));
   }
 
   @Test
@@ -289,7 +292,8 @@ class AttachIT {
         .contains("--check-go-version=false");
     System.out.println("old Delve refused: " + r.stderr().strip());
     assertThat(r.stderr().strip().lines()).hasSize(1);
-    assertThat(jsonArray(katadbg("sessions", "--json"))).isEmpty();
+    assertThat(jsonArray(katadbg("sessions", "--json")))
+        .noneMatch(j -> j.get("id").getAsString().equals(id));
     await("shim " + pid + " untraced", () -> Processes.linux().get(pid)
         .filter(p -> !p.isTraced()));
     assertThat(containerd.ctr("task", "ps", id).exitCode()).isZero();

@@ -29,6 +29,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +63,19 @@ class RunIT {
     }
     config = base.resolve("katadbg.toml");
     writeConfig("");
+  }
+
+  /**
+   * A test that failed half-way (a run that never ended, say) leaves the launcher, a shim and
+   * a Delve: every process still naming this class's directory is ended, so the next test and
+   * the next CI step start clean.
+   */
+  @AfterEach
+  void endWhatAFailedTestLeft() {
+    for (String p : processesMentioning(base.toString())) {
+      long pid = Long.parseLong(p.substring(0, p.indexOf(' ')));
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
   }
 
   @AfterAll
@@ -164,6 +178,35 @@ class RunIT {
     int code = run.await();
     assertThat(run.stderr()).contains("interrupted: killing " + id)
         .contains("deleted " + id);
+    assertThat(code).as(run.stderr()).isNotZero();
+    assertThat(leftovers()).as("work dirs left under state/run").isZero();
+  }
+
+  /**
+   * Started as `cmd &` in a script starts it (SIGINT ignored, which a JVM cannot undo), Ctrl-C
+   * still ends the run: the launcher restores SIGINT before the JVM starts.
+   */
+  @Test
+  void ctrlCWorksWhenStartedWithSigintIgnored() throws Exception {
+    String id = uniqueId("ign");
+    List<String> cmd = List.of("sh", "-c", "trap '' INT; exec \"$@\"", "sh",
+        env.dist().resolve("bin/katadbg").toString(), "run", "--rootfs", rootfs.toString(),
+        "--id", id, "--", "sh", "-c", "echo started; sleep 600");
+    Launched run = launchWithStdin(new File("/dev/null"), cmd);
+    await("the container's first output", () -> {
+      try {
+        return Optional.of(run.stdout()).filter(s -> s.contains("started"));
+      } catch (IOException e) {
+        return Optional.empty();
+      }
+    });
+    String ignored = Files.readString(Path.of("/proc/" + run.process().pid() + "/status"))
+        .lines().filter(l -> l.startsWith("SigIgn:")).findFirst().orElseThrow();
+    assertThat(Long.parseLong(ignored.split("\\s+")[1], 16) & 2).as("SIGINT ignored in the JVM")
+        .isZero();
+    new ProcessBuilder("kill", "-INT", Long.toString(run.process().pid())).start().waitFor();
+    int code = run.await();
+    assertThat(run.stderr()).contains("interrupted: killing " + id).contains("deleted " + id);
     assertThat(code).as(run.stderr()).isNotZero();
     assertThat(leftovers()).as("work dirs left under state/run").isZero();
   }

@@ -155,4 +155,59 @@ class SessionRegistryTest {
     assertThat(new HashSet<>(same.stream().filter(c -> c instanceof Claim.Claimed).toList()))
         .hasSize(1);
   }
+
+  @Test
+  void anUnusableStateDirectorySaysWhyAndWhatToDoAsRoot() throws Exception {
+    // the tests run as root: the fix is another [state] dir, not "run as root"
+    Path file = Files.writeString(tmp.resolve("state"), "");
+
+    assertThatThrownBy(() -> SessionRegistry.open(file.resolve("sub"), r -> true))
+        .hasMessageContaining("cannot use state directory " + file.resolve("sub"))
+        .hasMessageContaining("sub: Not a directory: ")
+        .hasMessageEndingWith("set [state] dir to a directory katadbg can create (it keeps it 0700)")
+        .hasMessageNotContaining("run katadbg as root");
+  }
+
+  @Test
+  void pruneKeepsTheNewestEndedSessionsForAWeekAndNeverTouchesLiveOnes() throws Exception {
+    SessionRegistry r = registry();
+    Instant t0 = Instant.parse("2026-12-01T00:00:00Z");
+    int n = SessionRegistry.KEEP_ENDED + 3;
+    for (int i = 0; i < n; i++) {
+      Path dir = ((Claim.Claimed) r.claim("default", "e" + i)).dir();
+      r.save(session(dir, "e" + i, 1000 + 2 * i, t0.plusSeconds(i)).withState(
+          SessionState.FAILED, Optional.of("x")));
+    }
+    Path liveDir = ((Claim.Claimed) r.claim("default", "live")).dir();
+    r.save(session(liveDir, "live", 500, t0.minusSeconds(3600 * 24 * 30)));
+    livePids.add(500);
+
+    List<Session> removed = r.prune(Instant.now());
+
+    // the three oldest ended ones go; the live one, a month old, stays
+    assertThat(removed).extracting(Session::id).containsExactlyInAnyOrder("e0", "e1", "e2");
+    assertThat(r.list()).extracting(Session::id).contains("live", "e3", "e" + (n - 1))
+        .doesNotContain("e0");
+    assertThat(r.isEnded(r.get("default", "live").orElseThrow())).isFalse();
+
+    // a week after their records were last written, every ended one goes
+    List<Session> later = r.prune(Instant.now().plus(SessionRegistry.MAX_ENDED_AGE)
+        .plusSeconds(60));
+    assertThat(later).hasSize(SessionRegistry.KEEP_ENDED);
+    assertThat(r.list()).extracting(Session::id).containsExactly("live");
+  }
+
+  @Test
+  void aSessionWhoseProcessesAreGoneIsEndedButKept() {
+    SessionRegistry r = registry();
+    Path dir = ((Claim.Claimed) r.claim("default", "g")).dir();
+    r.save(session(dir, "g", 700, Instant.now()));
+
+    Session s = r.get("default", "g").orElseThrow();
+
+    assertThat(s.state()).isEqualTo(SessionState.GONE);
+    assertThat(r.isEnded(s)).isTrue();
+    assertThat(r.prune(Instant.now())).isEmpty();
+    assertThat(dir).isDirectory();
+  }
 }

@@ -440,6 +440,12 @@ class WrapperIT {
     String id = uniqueId("stop-run");
     JsonObject s = runDetached(id);
     stopDetachesAndTheShimServesOn(id, s);
+    JsonObject kept = sessions().stream().filter(j -> j.get("id").getAsString().equals(id))
+        .findFirst().orElseThrow(() -> new AssertionError("the stopped session is kept"));
+    assertThat(kept.get("state").getAsString()).isEqualTo("stopped");
+    assertThat(kept.get("reason").getAsString()).contains("detached by katadbg stop");
+    CommandResult removed = katadbg("stop", id);
+    assertThat(removed.stdout()).contains("removed it and its logs");
     assertThat(sessions()).noneMatch(j -> j.get("id").getAsString().equals(id));
   }
 
