@@ -5,7 +5,8 @@ import java.io.File;
 import java.io.IOException;
 
 /**
- * Ends a session's Delve when its shim daemon exits. A headless multi-client Delve outlives its
+ * Ends a session's Delve when its shim daemon exits, and, as a wrapper's guard, the daemon and
+ * Delve of a start whose wrapper was killed before it replied. A headless multi-client Delve outlives its
  * target, and nobody else is left to stop it: the wrapper exited when the shim replied, and
  * {@code katadbg attach} when Delve was attached. A shell
  * loop polling five times a second without forks costs nothing beside a JVM per session. It is forked
@@ -13,17 +14,23 @@ import java.io.IOException;
  * native code takes 300 ms longer to exit.
  */
 public final class Reaper {
+  /** In a session's directory: Delve's "PID STARTTIME", written once the wrapper launched it. */
+  public static final String DELVE_PID = "dlv.pid";
+  /** In a session's directory: the wrapper is done with the start, whatever its outcome. */
+  public static final String WRAPPER_DONE = "wrapper.done";
+
   // Identity is pid + start time (stat field 22), so a reused pid is never killed.
   // Fork-free checks (read and parameter expansion are shell builtins), so polling five times a
   // second costs one sleep per poll. After ")" in /proc/PID/stat come state (field 3) and, as
   // the 20th word, the start time (field 22).
-  private static final String SCRIPT = """
-      s=$1 st=$2 d=$3 dt=$4
+  private static final String ALIVE = """
       alive() {
         read -r line 2>/dev/null </proc/$1/stat || return 1
         set -- $2 ${line##*) }
         [ "$2" != Z ] && [ "${21}" = "$1" ]
       }
+      """;
+  private static final String END_DELVE_WITH_SHIM = """
       while alive $s $st && alive $d $dt; do sleep 0.2; done
       if alive $d $dt; then
         kill -TERM $d
@@ -32,15 +39,53 @@ public final class Reaper {
       fi
       exit 0
       """;
+  private static final String SCRIPT = "s=$1 st=$2 d=$3 dt=$4\n" + ALIVE + END_DELVE_WITH_SHIM;
+  // Until the wrapper writes WRAPPER_DONE (it does on every way out it controls), its death means
+  // it was killed mid-start, by a caller that gave up: the held daemon, stopped, and its Delve
+  // would stay for good. The daemon goes first, so that Delve's death cannot let it run.
+  private static final String GUARD = "w=$1 wt=$2 s=$3 st=$4 dir=$5\n" + ALIVE + """
+      while [ ! -e "$dir/wrapper.done" ]; do
+        if ! alive $w $wt; then
+          [ -e "$dir/wrapper.done" ] && break
+          alive $s $st && kill -KILL $s
+          d= dt=
+          read -r d dt 2>/dev/null <"$dir/dlv.pid"
+          [ -n "$d" ] && alive $d $dt && kill -KILL $d
+          echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) ERROR the wrapper was killed before it replied" \
+            "(its caller gave up): katadbg's guard ended the daemon and Delve" >>"$dir/katadbg.log"
+          exit 0
+        fi
+        sleep 0.05
+      done
+      d= dt=
+      read -r d dt 2>/dev/null <"$dir/dlv.pid" || exit 0
+      """ + END_DELVE_WITH_SHIM;
 
   private Reaper() {}
 
   /** Starts a reaper that ends {@code debugger} once {@code shim} has exited. */
   public static void start(ProcessRef shim, ProcessRef debugger) {
+    spawn(SCRIPT, "katadbg-reaper", Integer.toString(shim.pid()), Long.toString(shim.startTime()),
+        Integer.toString(debugger.pid()), Long.toString(debugger.startTime()));
+  }
+
+  /**
+   * Guards a wrapper's start from the moment it holds a daemon: if {@code wrapper} dies before
+   * {@link #WRAPPER_DONE} appears in {@code dir}, the daemon and the Delve named by
+   * {@link #DELVE_PID} are killed; after it, the Delve ends with the daemon, as {@link #start}.
+   */
+  public static void guard(ProcessRef wrapper, ProcessRef daemon, java.nio.file.Path dir) {
+    spawn(GUARD, "katadbg-guard", Integer.toString(wrapper.pid()),
+        Long.toString(wrapper.startTime()), Integer.toString(daemon.pid()),
+        Long.toString(daemon.startTime()), dir.toString());
+  }
+
+  private static void spawn(String script, String name, String... args) {
+    java.util.List<String> command = new java.util.ArrayList<>(
+        java.util.List.of("/usr/bin/setsid", "--fork", "/bin/sh", "-c", script, name));
+    command.addAll(java.util.List.of(args));
     try {
-      new ProcessBuilder("/usr/bin/setsid", "--fork", "/bin/sh", "-c", SCRIPT, "katadbg-reaper",
-          Integer.toString(shim.pid()), Long.toString(shim.startTime()),
-          Integer.toString(debugger.pid()), Long.toString(debugger.startTime()))
+      new ProcessBuilder(command)
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .redirectError(ProcessBuilder.Redirect.DISCARD)

@@ -46,6 +46,8 @@ import java.util.regex.Pattern;
  *       watcher, with the caller's stdin as it is;
  *   <li>{@link #handOff}: the start process exits on its own (its reply and exit status are its
  *       own) and the daemon it re-executed waits, stopped before its first instruction;
+ *   <li>{@link #guard}: a process that ends the daemon and its Delve if this wrapper is killed
+ *       before it replies (a caller that gave up);
  *   <li>{@link #attach}: {@code dlv attach} to the daemon alone;
  *   <li>{@link #setBreakpoints}: the configured ones, then {@link #resumeOrWait};
  *   <li>the reply goes to the runtime manager.
@@ -108,6 +110,7 @@ final class DebugStart {
           .orElseThrow(() -> new SetupException("the daemon " + h.daemon().getAsInt()
               + " exited before Delve could attach"));
       a.session = a.session.withProcesses(startRef(h), Optional.of(a.daemon));
+      guard(a);
       DelveClient client = attach(p, a);
       setBreakpoints(client, p, a);
       resumeOrWait(client, a);
@@ -116,6 +119,8 @@ final class DebugStart {
       return StartOutcome.replied(h.reply());
     } catch (Exception | LinkageError | AssertionError e) {
       return a.failed(e, dbg.onFailure());
+    } finally {
+      a.done();
     }
   }
 
@@ -180,6 +185,16 @@ final class DebugStart {
     return StartOutcome.replied(h.reply());
   }
 
+  /**
+   * From here the wrapper holds a stopped daemon, and soon a Delve, that nothing else would end
+   * if the wrapper were killed now (a caller that gives up kills it): a guard process ends them
+   * unless the wrapper gets to say it is done.
+   */
+  private void guard(Attempt a) {
+    Reaper.guard(self(), a.daemon, a.session.dir());
+    a.guarded = true;
+  }
+
   /** {@code dlv attach} to the stopped daemon, alone; returns a client on it. */
   private DelveClient attach(Prepared p, Attempt a) {
     DebuggerSettings dbg = config.debugger();
@@ -187,6 +202,8 @@ final class DebugStart {
         new LaunchSpec.Attach(a.daemon.pid()), DelveAddress.parse(p.listen()), bundle, env,
         a.session.debuggerLog(), dbg.checkGoVersion()));
     a.session = a.session.withDebugger(ref((int) a.delve.pid()), p.listen());
+    writeAtomically(a.session.dir().resolve(Reaper.DELVE_PID), a.session.debugger().pid() + " "
+        + a.session.debugger().startTime() + "\n");
     a.save(a.session);
     a.log.info("delve " + p.dlv() + " pid " + a.delve.pid() + " attaching to the daemon "
         + a.daemon.pid() + ", listening on " + p.listen());
@@ -220,7 +237,6 @@ final class DebugStart {
         a.session.listen(), a.log);
     a.session = a.session.withState(state, Optional.empty());
     a.save(a.session);
-    Reaper.start(a.daemon, a.session.debugger());
     a.client = null;
     client.close();
   }
@@ -334,6 +350,9 @@ final class DebugStart {
     DelveProcess delve;
     DelveClient client;
 
+    /** A guard watches this wrapper (see {@link DebugStart#guard}). */
+    boolean guarded;
+
     Attempt(Session session, SessionLog log) {
       this.session = session;
       this.log = log;
@@ -342,6 +361,18 @@ final class DebugStart {
     void save(Session s) {
       session = s;
       registry.save(s);
+    }
+
+    /** Tells the guard that the wrapper is done: whatever runs now is meant to. */
+    void done() {
+      if (guarded) {
+        try {
+          Files.writeString(session.dir().resolve(Reaper.WRAPPER_DONE), "");
+        } catch (IOException e) {
+          log.warn("cannot tell the guard the start is done (" + e.getMessage()
+              + "): it will end the daemon when this wrapper exits");
+        }
+      }
     }
 
     StartOutcome failed(Throwable e, KatadbgConfig.OnFailure onFailure) {
@@ -504,6 +535,17 @@ final class DebugStart {
   private static String tail(DelveProcess delve, String otherwise) {
     List<String> lines = delve.logTail(3).stream().filter(l -> !l.isBlank()).toList();
     return lines.isEmpty() ? otherwise : String.join("; ", lines);
+  }
+
+  /** The guard reads the file whole or not at all. */
+  private static void writeAtomically(Path file, String text) {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    try {
+      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot write " + file, e);
+    }
   }
 
   private static String readQuietly(Path file) {

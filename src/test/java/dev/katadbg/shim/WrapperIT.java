@@ -698,6 +698,48 @@ class WrapperIT {
     assertThat(ended.get("reason").getAsString()).contains("the start process exited (status 0)");
   }
 
+  /**
+   * The caller gives up mid-start (containerd kills the wrapper when ctr is interrupted or a CRI
+   * deadline passes) after the daemon was handed over and Delve launched: the guard ends the
+   * held daemon and Delve, and the session's log says why. FAKE dlv: a script that waits 60 s
+   * before it execs the real Delve, since no real Delve is slow on cue.
+   */
+  @Test
+  void aWrapperKilledBeforeItRepliesLeavesNoDaemonAndNoDelve() throws Exception {
+    Path slowDlv = confDir.resolve("fake-slow-dlv");
+    Files.writeString(slowDlv, "#!/bin/sh\nsleep 60\nexec " + env.dlv() + " \"$@\"\n");
+    assertThat(slowDlv.toFile().setExecutable(true)).isTrue();
+    writeConfig(Map.of("path", q(slowDlv.toString()), "wait_for_client", "false"));
+    String id = uniqueId("gaveup");
+    try {
+      RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+          containerd.rootfs().toString(), id, "/bin/echo", "never");
+      JsonObject s = await("Delve launched for " + id, () -> sessions().stream()
+          .filter(j -> j.get("id").getAsString().equals(id)
+              && !j.get("listen").getAsString().isEmpty()).findFirst());
+      int daemon = s.get("shimPid").getAsInt();
+      int delve = s.get("debuggerPid").getAsInt();
+      assertThat(alive(s, "shim")).as("the held daemon").isTrue();
+      ProcessHandle wrapper = ProcessHandle.allProcesses().filter(h -> h.info().arguments()
+          .map(a -> List.of(a).contains("dev.katadbg.shim.ShimWrapper")
+              && List.of(a).contains(id)).orElse(false))
+          .findFirst().orElseThrow(() -> new AssertionError("no wrapper for " + id));
+
+      assertThat(wrapper.destroyForcibly()).isTrue();
+
+      await("the daemon " + daemon + " and Delve " + delve + " ended", () -> Optional.of(s)
+          .filter(j -> !alive(j, "shim") && !alive(j, "debugger")));
+      CommandResult done = finish(run);
+      assertThat(done.exitCode()).as(done.describe()).isNotZero();
+      assertThat(Files.readString(Path.of(s.get("log").getAsString())))
+          .contains("the wrapper was killed before it replied");
+      assertThat(sessions()).filteredOn(j -> j.get("id").getAsString().equals(id))
+          .singleElement().extracting(j -> j.get("state").getAsString()).isEqualTo("gone");
+    } finally {
+      writeConfig(Map.of());
+    }
+  }
+
   /** A PIE build of the debug shim (Kata's shim is one), in both wait modes. */
   @org.junit.jupiter.params.ParameterizedTest
   @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
