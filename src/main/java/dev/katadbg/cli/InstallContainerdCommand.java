@@ -17,8 +17,9 @@ import picocli.CommandLine.Option;
 
 @Command(name = "containerd", mixinStandardHelpOptions = true,
     description = {"Add the runtime class to containerd's config.toml.",
-        "Keeps the file's comments, layout and the runc runtime, links the wrapper where containerd finds it",
-        "and sets [shim] binary in katadbg's config. Running it again changes nothing."})
+        "It keeps the file's comments, layout and the runc runtime.",
+        "It links the wrapper where containerd finds it and sets [shim] binary in katadbg's config.",
+        "Running it again changes nothing."})
 final class InstallContainerdCommand implements Callable<Integer> {
   private final Map<String, String> env;
 

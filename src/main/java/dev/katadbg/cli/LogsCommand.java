@@ -17,8 +17,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "logs", mixinStandardHelpOptions = true,
-    description = {"Print a session's logs: katadbg's (what the wrapper did and why it failed),",
-        "Delve's, and what the shim's start wrote on stderr. Works for live and ended sessions."})
+    description = {"Print a session's logs, live or ended.",
+        "katadbg's own (what the wrapper did, and why it failed), Delve's, and what the shim's",
+        "start wrote on stderr."})
 final class LogsCommand implements Callable<Integer> {
   private final Map<String, String> env;
 

@@ -15,9 +15,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "ps", mixinStandardHelpOptions = true,
-    description = {"List the containerd shim v2 daemons running on this host (from /proc):",
-        "runtime, pid, namespace, sandbox id, the containers each serves, socket, bundle,",
-        "binary, whether it has DWARF, and the katadbg session attached to it."})
+    description = {"List the containerd shim v2 daemons running on this host, from /proc.",
+        "For each: runtime, pid, namespace, sandbox id, the containers it serves, socket,",
+        "bundle, binary, whether it has DWARF, and the katadbg session attached to it."})
 final class PsCommand implements Callable<Integer> {
   private final Map<String, String> env;
 

@@ -2,14 +2,23 @@ package dev.katadbg.cli;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.katadbg.control.Control;
+import dev.katadbg.control.TargetState;
+import dev.katadbg.delve.ThreadInfo;
+import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session;
 import dev.katadbg.session.SessionJson;
 import dev.katadbg.session.SessionRegistry;
+import dev.katadbg.session.SessionState;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,6 +31,9 @@ import picocli.CommandLine.Model.CommandSpec;
             + " removed: the newest " + SessionRegistry.KEEP_ENDED + ", for 7 days; --clean or"
             + " katadbg stop SESSION removes them sooner."})
 final class SessionsCommand implements Callable<Integer> {
+  /** Per live session, for the connect and each call: a listing must not hang on one. */
+  static final Duration ASK_TIMEOUT = Duration.ofMillis(500);
+
   private final Map<String, String> env;
 
   @Spec CommandSpec spec;
@@ -51,9 +63,21 @@ final class SessionsCommand implements Callable<Integer> {
       }
     }
     List<Session> sessions = registry.list();
+    Processes processes = Processes.linux();
+    Map<Session, Optional<TargetState>> asked = new HashMap<>();
+    for (Session s : sessions) {
+      if (asksDebugger(s, registry.isLive(s))) {
+        asked.put(s, Control.peek(s, processes, ASK_TIMEOUT));
+      }
+    }
     if (json) {
       JsonArray a = new JsonArray();
-      sessions.forEach(s -> a.add(SessionJson.toJson(s)));
+      for (Session s : sessions) {
+        JsonObject o = SessionJson.toJson(s);
+        Optional.ofNullable(asked.get(s)).flatMap(t -> t)
+            .ifPresent(t -> o.add("target", ControlCommands.json(t)));
+        a.add(o);
+      }
       out.println(new GsonBuilder().setPrettyPrinting().create().toJson(a));
     } else if (sessions.isEmpty()) {
       out.println("no sessions (start a container with the katadbg runtime)");
@@ -61,13 +85,51 @@ final class SessionsCommand implements Callable<Integer> {
       String fmt = "%-8s %-24s %-11s %-26s %8s %8s  %s%n";
       out.printf(fmt, "NS", "ID", "STATE", "LISTEN", "DLV", "SHIM", "INFO");
       for (Session s : sessions) {
-        out.printf(fmt, s.namespace(), abbrev(s.id()), s.state().name().toLowerCase(Locale.ROOT),
-            s.listen(), dlvColumn(s), s.shim().map(r -> "" + r.pid()).orElse("-"),
-            s.reason().orElse(hint(s)));
+        Row r = row(s, Optional.ofNullable(asked.get(s)));
+        out.printf(fmt, s.namespace(), abbrev(s.id()), r.state(), s.listen(), dlvColumn(s),
+            s.shim().map(p -> "" + p.pid()).orElse("-"), r.info());
       }
     }
     out.flush();
     return ExitCode.OK;
+  }
+
+  /** A session's Delve is asked only while it runs and could answer. */
+  static boolean asksDebugger(Session s, boolean live) {
+    return live && !s.listen().isEmpty()
+        && (s.state() == SessionState.WAITING || s.state() == SessionState.RUNNING);
+  }
+
+  /** What the table shows of a session: STATE and INFO. */
+  record Row(String state, String info) {}
+
+  /**
+   * The debugger's view where it was asked ({@code asked} present): the recorded WAITING or
+   * RUNNING says only what the wrapper last did, the shim may have stopped at a breakpoint or
+   * moved on since.
+   */
+  static Row row(Session s, Optional<Optional<TargetState>> asked) {
+    String recorded = s.state().name().toLowerCase(Locale.ROOT);
+    if (asked.isEmpty()) {
+      return new Row(recorded, s.reason().orElse(hint(s)));
+    }
+    if (asked.get().isEmpty()) {
+      return new Row(recorded, "its debugger does not answer at " + s.listen());
+    }
+    TargetState t = asked.get().get();
+    return switch (t.status()) {
+      case RUNNING -> new Row("running", "dlv connect " + s.listen());
+      case EXITED -> new Row("exited", "the shim " + t.why());
+      case STOPPED -> {
+        ThreadInfo th = t.thread().orElseThrow();
+        if (th.function().isEmpty() && th.file().isEmpty()) {
+          yield new Row("waiting", "halted before its first instruction: katadbg connect, or"
+              + " dlv connect " + s.listen());
+        }
+        yield new Row("stopped", t.why() + ": " + th.function() + "() " + th.file() + ":"
+            + th.line());
+      }
+    };
   }
 
   /** Until Delve runs, a session records the wrapper as its process: no Delve to show. */

@@ -66,6 +66,23 @@ public final class Control implements AutoCloseable {
   }
 
   /**
+   * What a session's target is doing, asked of its Delve within {@code timeout} for the connect
+   * and for each call; empty when it does not answer (a listing must not wait on one session).
+   */
+  public static Optional<TargetState> peek(Session s, Processes processes, Duration timeout) {
+    Optional<Session.ProcessRef> daemon = s.shim();
+    try (Control c = new Control(DelveClient.connect(DelveAddress.parse(s.listen()), timeout,
+        timeout), daemon.map(Session.ProcessRef::pid).orElse(0),
+        s.startProcess().map(Session.ProcessRef::pid).orElse(0),
+        () -> daemon.isPresent()
+            && !processes.isAlive(daemon.get().pid(), daemon.get().startTime()))) {
+      return Optional.of(c.state());
+    } catch (DelveException | ControlException | IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
    * Connects to the Delve server at {@code listen}.
    *
    * @param daemonPid the shim daemon's pid as recorded for the session (0 if unknown), reported

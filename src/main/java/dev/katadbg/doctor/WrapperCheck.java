@@ -32,6 +32,17 @@ final class WrapperCheck implements Check {
     };
   }
 
+  /**
+   * The wrapper of the katadbg that runs this check (its launcher passes katadbg.home), so that
+   * a fix names the file that exists, be it under target/ or an installed copy.
+   */
+  static Path installedWrapper() {
+    return Optional.ofNullable(System.getProperty("katadbg.home"))
+        .map(h -> Path.of(h).toAbsolutePath().normalize())
+        .orElse(Path.of("/usr/local/lib/katadbg"))
+        .resolve("bin/containerd-shim-katadbg-v2");
+  }
+
   static Optional<String> binaryName(String runtimeType) {
     String[] parts = runtimeType.split("\\.");
     if (parts.length < 2) {
@@ -50,7 +61,7 @@ final class WrapperCheck implements Check {
       Path p = Path.of(type);
       return Files.isExecutable(p) ? CheckResult.ok(name(), p + " (absolute runtime_type)")
           : CheckResult.fail(name(), "runtime_type " + p + " does not exist or is not executable",
-              "install the wrapper there: ln -s /usr/local/lib/katadbg/bin/containerd-shim-katadbg-v2 " + p);
+              "install the wrapper there: ln -s " + installedWrapper() + " " + p);
     }
     Optional<String> bin = binaryName(type);
     if (bin.isEmpty()) {
@@ -76,7 +87,7 @@ final class WrapperCheck implements Check {
     }
     Path target = opt.map(o -> o.resolve("bin")).orElse(Path.of("/usr/local/bin"));
     return CheckResult.fail(name(), bin.get() + " (for runtime_type " + type + ") is not in "
-        + dirs, "ln -s /usr/local/lib/katadbg/bin/containerd-shim-katadbg-v2 " + target.resolve(bin.get())
+        + dirs, "ln -s " + installedWrapper() + " " + target.resolve(bin.get())
         + " (containerd caches the lookup: restart it after adding the wrapper)");
   }
 
@@ -100,7 +111,7 @@ final class WrapperCheck implements Check {
     }
     if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
       return CheckResult.fail(name(), "runtime_path " + p + " does not exist or is not executable",
-          "ln -s /usr/local/lib/katadbg/bin/containerd-shim-katadbg-v2 " + p);
+          "ln -s " + installedWrapper() + " " + p);
     }
     return CheckResult.ok(name(), "CRI-O handler " + name + " -> " + p);
   }

@@ -58,18 +58,35 @@ class ClassCacheIT {
     return to;
   }
 
-  String cacheStatus(Path home) throws Exception {
+  JsonObject check(Path home, String name) throws Exception {
     Run r = run(home.resolve("bin/katadbg").toString(), "doctor", "--json");
     JsonArray a = JsonParser.parseString(r.out()).getAsJsonArray();
     List<String> seen = new ArrayList<>();
     for (JsonElement e : a) {
       JsonObject o = e.getAsJsonObject();
       seen.add(o.get("name").getAsString());
-      if (o.get("name").getAsString().equals("class-cache")) {
-        return o.get("status").getAsString() + ": " + o.get("detail").getAsString();
+      if (o.get("name").getAsString().equals(name)) {
+        return o;
       }
     }
-    throw new AssertionError("no class-cache check in " + seen);
+    throw new AssertionError("no " + name + " check in " + seen);
+  }
+
+  String cacheStatus(Path home) throws Exception {
+    JsonObject o = check(home, "class-cache");
+    return o.get("status").getAsString() + ": " + o.get("detail").getAsString();
+  }
+
+  @Test
+  void doctorFromAnInstalledCopyNamesThatCopysWrapperInItsFix() throws Exception {
+    Path home = install("-a");
+
+    JsonObject wrapper = check(home, "wrapper");
+
+    if (!wrapper.get("status").getAsString().equals("ok")) {
+      assertThat(wrapper.get("fix").getAsString())
+          .startsWith("ln -s " + home.resolve("bin/containerd-shim-katadbg-v2") + " ");
+    }
   }
 
   @Test

@@ -460,6 +460,14 @@ class WrapperIT {
         Duration.ofSeconds(10))) {
       await("the stop at Create", () -> stopped(c));
     }
+    // the wrapper recorded "running"; the listing shows what Delve reports now
+    CommandResult listed = katadbg("sessions");
+    assertThat(listed.stdout()).containsPattern(id + "\\s+stopped\\s")
+        .contains("(*service).Create() ");
+    JsonObject target = sessions().stream().filter(j -> j.get("id").getAsString().equals(id))
+        .findFirst().orElseThrow().getAsJsonObject("target");
+    assertThat(target.get("state").getAsString()).isEqualTo("stopped");
+    assertThat(target.get("function").getAsString()).isEqualTo(CREATE);
     CommandResult stop = katadbg("stop", id);
     assertThat(stop.exitCode()).as(stop.describe()).isZero();
     assertThat(stop.stdout()).contains("detached from default/" + id);
