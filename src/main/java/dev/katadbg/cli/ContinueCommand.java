@@ -1,6 +1,7 @@
 package dev.katadbg.cli;
 
 import dev.katadbg.control.Control;
+import dev.katadbg.session.Session;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -27,8 +28,14 @@ final class ContinueCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Control.Continued c =
-        ControlCommands.withControl(env, Optional.ofNullable(query), Control::continueTarget);
+    Session s = Registries.live(Registries.open(env), Optional.ofNullable(query));
+    Registries.orphaned(s).ifPresent(why -> {
+      // Running it on would leave a shim nobody serves, with its containers, for good.
+      throw new CliException(ExitCode.FAILURE, "not continuing " + s.namespace() + "/" + s.id()
+          + ": " + why);
+    });
+    Control.Continued c = ControlCommands.withControl(env,
+        Optional.of(s.namespace() + "/" + s.id()), Control::continueTarget);
     spec.commandLine().getOut().println(c.describe());
     return ExitCode.OK;
   }

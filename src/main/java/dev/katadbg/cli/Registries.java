@@ -6,6 +6,7 @@ import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session;
 import dev.katadbg.session.SessionRegistry;
 import java.util.Map;
+import java.util.Optional;
 
 /** Opens the session registry the wrapper writes to, from the same config. */
 final class Registries {
@@ -41,6 +42,17 @@ final class Registries {
           + "; its debugger no longer runs (katadbg sessions lists the live ones)");
     }
     return s;
+  }
+
+  /**
+   * The runtime manager no longer knows a live session's shim once the shim's bundle is gone:
+   * containerd restarted while the shim was halted, gave up on it and cleaned up after it. The
+   * shim and its Delve run on, served by nobody.
+   */
+  static Optional<String> orphaned(Session s) {
+    return s.bundle().filter(b -> !java.nio.file.Files.isDirectory(b)).map(b ->
+        "its runtime manager dropped it (the bundle " + b + " is gone): katadbg stop --kill "
+            + s.namespace() + "/" + s.id() + " ends the shim and its Delve");
   }
 
   static Session find(SessionRegistry registry, String query) {

@@ -66,7 +66,7 @@ final class SessionsCommand implements Callable<Integer> {
     Processes processes = Processes.linux();
     Map<Session, Optional<TargetState>> asked = new HashMap<>();
     for (Session s : sessions) {
-      if (asksDebugger(s, registry.isLive(s))) {
+      if (asksDebugger(s, registry.isLive(s)) && Registries.orphaned(s).isEmpty()) {
         asked.put(s, Control.peek(s, processes, ASK_TIMEOUT));
       }
     }
@@ -76,6 +76,9 @@ final class SessionsCommand implements Callable<Integer> {
         JsonObject o = SessionJson.toJson(s);
         Optional.ofNullable(asked.get(s)).flatMap(t -> t)
             .ifPresent(t -> o.add("target", ControlCommands.json(t)));
+        if (registry.isLive(s)) {
+          Registries.orphaned(s).ifPresent(why -> o.addProperty("orphaned", why));
+        }
         a.add(o);
       }
       out.println(new GsonBuilder().setPrettyPrinting().create().toJson(a));
@@ -85,7 +88,9 @@ final class SessionsCommand implements Callable<Integer> {
       String fmt = "%-8s %-24s %-11s %-26s %8s %8s  %s%n";
       out.printf(fmt, "NS", "ID", "STATE", "LISTEN", "DLV", "SHIM", "INFO");
       for (Session s : sessions) {
-        Row r = row(s, Optional.ofNullable(asked.get(s)));
+        Row r = registry.isLive(s) ? Registries.orphaned(s).map(why -> new Row("orphaned", why))
+            .orElseGet(() -> row(s, Optional.ofNullable(asked.get(s))))
+            : row(s, Optional.empty());
         out.printf(fmt, s.namespace(), abbrev(s.id()), r.state(), s.listen(), dlvColumn(s),
             s.shim().map(p -> "" + p.pid()).orElse("-"), r.info());
       }

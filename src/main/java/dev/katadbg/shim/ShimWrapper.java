@@ -60,14 +60,16 @@ public final class ShimWrapper {
     }
     Processes processes = Processes.linux();
     SessionRegistry registry;
+    SessionRegistry.Claim claim;
     try {
       registry = SessionRegistry.open(config.stateDir(),
           r -> processes.isAlive(r.pid(), r.startTime()));
+      claim = registry.claim(inv.namespace(), inv.id());
     } catch (RuntimeException e) {
+      // Nothing has started yet: one line for the runtime manager, never a stack trace.
       return fail("katadbg: " + e.getMessage());
     }
-    if (!(registry.claim(inv.namespace(), inv.id())
-        instanceof SessionRegistry.Claim.Claimed claimed)) {
+    if (!(claim instanceof SessionRegistry.Claim.Claimed claimed)) {
       return passThrough(shim, args);
     }
     StartOutcome outcome = new DebugStart(config, registry, processes, env, cwd,

@@ -6,13 +6,10 @@ import dev.katadbg.session.Session;
 import dev.katadbg.session.Session.ProcessRef;
 import dev.katadbg.session.SessionRegistry;
 import dev.katadbg.session.SessionState;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,23 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EndedSessionsTest {
   @TempDir Path dir;
-  Map<String, String> env;
+  CliRun cli;
   SessionRegistry registry;
-
-  record Result(int exit, String out, String err) {}
-
-  Result katadbg(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), env, args);
-    return new Result(exit, out.toString(), err.toString());
-  }
 
   @BeforeEach
   void failedSession() throws Exception {
-    Path config = Files.writeString(dir.resolve("c.toml"), "[shim]\nbinary = \"/bin/true\"\n"
-        + "[state]\ndir = \"" + dir.resolve("state") + "\"\n");
-    env = Map.of("KATADBG_CONFIG", config.toString());
+    cli = new CliRun(dir);
     registry = SessionRegistry.open(dir.resolve("state"), r -> false);
     Path sdir = ((SessionRegistry.Claim.Claimed) registry.claim("default", "broken")).dir();
     Session s = new Session("broken", "default", sdir, Optional.empty(), Path.of("/shim"), "",
@@ -55,8 +41,8 @@ class EndedSessionsTest {
 
   @Test
   void aFailedSessionIsListedEveryTimeWithoutAWrapperPidAsItsDelve() {
-    Result first = katadbg("sessions");
-    Result second = katadbg("sessions");
+    CliRun.Result first = cli.katadbg("sessions");
+    CliRun.Result second = cli.katadbg("sessions");
 
     assertThat(first.exit()).isZero();
     assertThat(first.out()).contains("broken").contains("failed")
@@ -66,7 +52,7 @@ class EndedSessionsTest {
 
   @Test
   void logsPrintsKatadbgsLogDelvesAndTheShimsStderr() {
-    Result r = katadbg("logs", "broken");
+    CliRun.Result r = cli.katadbg("logs", "broken");
 
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).contains("katadbg.log <==\n2026-12-06T10:00:00Z ERROR shim start failed")
@@ -75,7 +61,7 @@ class EndedSessionsTest {
 
   @Test
   void logsPathsListsOnlyTheFilesThatExist() {
-    Result r = katadbg("logs", "--paths", "default/broken");
+    CliRun.Result r = cli.katadbg("logs", "--paths", "default/broken");
 
     assertThat(r.out().lines().toList()).containsExactly(
         dir.resolve("state/sessions/default/broken/katadbg.log").toString(),
@@ -84,14 +70,14 @@ class EndedSessionsTest {
 
   @Test
   void cleanRemovesEndedSessionsAndStopRemovesOne() throws Exception {
-    Result clean = katadbg("sessions", "--clean");
+    CliRun.Result clean = cli.katadbg("sessions", "--clean");
 
     assertThat(clean.out()).contains("removed default/broken (failed)").contains("no sessions");
     assertThat(dir.resolve("state/sessions/default/broken")).doesNotExist();
 
     failedSession();
-    Result stop = katadbg("stop", "broken");
+    CliRun.Result stop = cli.katadbg("stop", "broken");
     assertThat(stop.out()).contains("was already failed; removed it and its logs");
-    assertThat(katadbg("logs", "broken").exit()).isEqualTo(ExitCode.NOT_FOUND);
+    assertThat(cli.katadbg("logs", "broken").exit()).isEqualTo(ExitCode.NOT_FOUND);
   }
 }

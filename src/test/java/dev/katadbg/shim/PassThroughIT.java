@@ -73,6 +73,13 @@ class PassThroughIT {
     return new Run(out[0], out[1], p.exitValue());
   }
 
+  static Stream<Arguments> callsNotEndingInStart() {
+    return calls().filter(a -> {
+      List<?> args = (List<?>) a.get()[1];
+      return !args.get(args.size() - 1).equals("start");
+    });
+  }
+
   static Stream<Arguments> calls() {
     return Stream.of(
         Arguments.of("version", List.of("-v")),
@@ -127,6 +134,24 @@ class PassThroughIT {
     byte[] stdin = {0x0a, 0x03, 'a', 'b', 'c'};
     Run real = run(env.debugShim(), args, stdin);
     Run wrapped = run(wrapper, args, stdin, jvmConfig);
+    assertSame(real, wrapped);
+  }
+
+  /**
+   * A config that katadbg cannot parse (here a later table's syntax error) still gives every
+   * call but start to the real shim: containerd's cleanup `delete` must not fail with it. (A
+   * call ending in "start" needs the config to find the real shim at all.)
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("callsNotEndingInStart")
+  void isByteIdenticalToTheRealShimWithAMalformedConfig(String name, List<String> args)
+      throws Exception {
+    Path broken = dir.resolve("katadbg-broken.toml");
+    Files.writeString(broken, "[shim]\nbinary = \"" + env.debugShim() + "\"\n[debugger]\n"
+        + "wait_for_client = \n");
+    byte[] stdin = {0x0a, 0x03, 'a', 'b', 'c'};
+    Run real = run(env.debugShim(), args, stdin);
+    Run wrapped = run(env.dist().resolve("bin/containerd-shim-katadbg-v2"), args, stdin, broken);
     assertSame(real, wrapped);
   }
 

@@ -282,6 +282,44 @@ class WrapperIT {
     assertThat(s.get("state").getAsString()).isEqualTo("failed");
   }
 
+  /** A config katadbg cannot use fails the start with one line naming file and key. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"syntax", "unknown key", "wrong type"})
+  void aMalformedConfigIsOneLineNamingTheFileAndStartsNothing(String kind) throws Exception {
+    String debugger = switch (kind) {
+      case "syntax" -> "wait_for_client = \n";
+      case "unknown key" -> "wait_for_clients = true\n";
+      default -> "wait_for_client = \"yes\"\n";
+    };
+    Files.writeString(config, "[shim]\nbinary = " + q(env.debugShim().toString())
+        + "\n[debugger]\npath = " + q(env.dlv().toString()) + "\n" + debugger);
+
+    CommandResult r = runExpectingFailure(uniqueId("badcfg"));
+
+    String line = r.stderr().lines().filter(l -> l.contains("katadbg: ")).findFirst()
+        .orElseThrow(() -> new AssertionError(r.describe()));
+    assertThat(line).contains("katadbg: " + config + ":").doesNotContain("Exception");
+    if (!kind.equals("syntax")) {
+      assertThat(line).contains(kind.equals("unknown key") ? "unknown key debugger.wait_for_clients"
+          : "wait_for_client");
+    }
+  }
+
+  /** A state directory katadbg cannot use (here a file) fails the start in one line. */
+  @Test
+  void anUnusableStateDirectoryIsOneLineAndStartsNothing() throws Exception {
+    Path file = Files.writeString(confDir.resolve("state-is-a-file"), "");
+    Files.writeString(config, "[shim]\nbinary = " + q(env.debugShim().toString())
+        + "\n[debugger]\npath = " + q(env.dlv().toString()) + "\n[state]\ndir = "
+        + q(file.resolve("katadbg").toString()) + "\n");
+
+    CommandResult r = runExpectingFailure(uniqueId("nostate"));
+
+    assertThat(r.stderr()).contains("katadbg: cannot use state directory " + file.resolve("katadbg"))
+        .contains("set [state] dir to a directory katadbg can create")
+        .doesNotContain("Exception").doesNotContain("\tat ");
+  }
+
   @Test
   void oldDelveThatDoesNotSupportTheShimsGoIsOneClearAnswer() throws Exception {
     writeConfig(Map.of("wait_for_client", "false", "path", q(env.oldDlv().toString())));
@@ -739,13 +777,58 @@ class WrapperIT {
           .filter(j -> !alive(j, "shim") && !alive(j, "debugger")));
       CommandResult done = finish(run);
       assertThat(done.exitCode()).as(done.describe()).isNotZero();
-      assertThat(Files.readString(Path.of(s.get("log").getAsString())))
-          .contains("the wrapper was killed before it replied");
+      // The guard writes its line after the kills.
+      Path log = Path.of(s.get("log").getAsString());
+      await("the guard's line in " + log, () -> {
+        try {
+          return Optional.of(Files.readString(log))
+              .filter(t -> t.contains("the wrapper was killed before it replied"));
+        } catch (IOException e) {
+          return Optional.empty();
+        }
+      });
       assertThat(sessions()).filteredOn(j -> j.get("id").getAsString().equals(id))
           .singleElement().extracting(j -> j.get("state").getAsString()).isEqualTo("gone");
     } finally {
       writeConfig(Map.of());
     }
+  }
+
+  /**
+   * containerd restarted while a shim is halted: it cannot load the halted shim, gives up on it
+   * and removes its bundle. katadbg then shows the session orphaned, will not continue it (the
+   * shim would run on, served by nobody), and stop --kill ends the shim and its Delve.
+   */
+  @Test
+  void aShimHaltedWhileContainerdRestartsIsOrphanedAndStopKillEndsIt() throws Exception {
+    // Halted in Start: Create has returned, so containerd has the task on record to clean up.
+    writeConfig(Map.of("wait_for_client", "false", "breakpoints",
+        "[" + q(CREATE.replace("Create", "Start")) + "]"));
+    String id = uniqueId("orphan");
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/echo", "never");
+    JsonObject s = awaitSession(id, "running");
+    try (DelveClient c = DelveClient.connect(DelveAddress.parse(s.get("listen").getAsString()),
+        Duration.ofSeconds(10))) {
+      await("the stop at Start", () -> stopped(c));
+    }
+    Path bundle = Path.of(s.get("bundle").getAsString());
+
+    containerd.restart();
+    finish(run);
+    await("containerd to give up " + id + " and remove its bundle", () -> Optional.of(bundle)
+        .filter(b -> !Files.isDirectory(b)));
+
+    assertThat(alive(s, "shim")).as("the halted shim").isTrue();
+    assertThat(katadbg("sessions").stdout()).containsPattern(id + "\\s+orphaned\\s")
+        .contains("katadbg stop --kill default/" + id);
+    CommandResult cont = katadbg("continue", id);
+    assertThat(cont.exitCode()).as(cont.describe()).isEqualTo(1);
+    assertThat(cont.stderr()).contains("not continuing default/" + id);
+    CommandResult stop = katadbg("stop", "--kill", id);
+    assertThat(stop.exitCode()).as(stop.describe()).isZero();
+    await("the shim and its Delve ended", () -> Optional.of(s)
+        .filter(j -> !alive(j, "shim") && !alive(j, "debugger")));
   }
 
   /** A PIE build of the debug shim (Kata's shim is one), in both wait modes. */

@@ -42,15 +42,22 @@ final class ContainerdProcess {
   /** Polls {@code ctr version} until containerd answers; fails with the log tail otherwise. */
   void awaitReady(Ctr ctr, Duration timeout, Supplier<String> logTail) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    CommandResult last = null;
+    String last = null;
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
         throw new IllegalStateException("containerd exited with status " + process.exitValue()
             + " while starting\n--- containerd log tail ---\n" + logTail.get());
       }
-      last = ctr.run(PROBE_TIMEOUT, "version");
-      if (last.succeeded()) {
-        return;
+      try {
+        CommandResult r = ctr.run(PROBE_TIMEOUT, "version");
+        if (r.succeeded()) {
+          return;
+        }
+        last = r.describe();
+      } catch (AssertionError timedOut) {
+        // A restarted containerd takes its socket before it serves: it first loads the shims
+        // it had, and a halted one holds it up to the shim load timeout (5 s).
+        last = timedOut.getMessage();
       }
       try {
         Thread.sleep(50);
@@ -60,7 +67,7 @@ final class ContainerdProcess {
       }
     }
     throw new IllegalStateException("containerd did not answer within " + timeout
-        + (last != null ? "; last try: " + last.describe() : "")
+        + (last != null ? "; last try: " + last : "")
         + "\n--- containerd log tail ---\n" + logTail.get());
   }
 
