@@ -45,7 +45,7 @@ public final class Control implements AutoCloseable {
   private final int startPid;
   private final BooleanSupplier daemonGone;
 
-  private Control(DelveClient client, int daemonPid, int startPid, BooleanSupplier daemonGone) {
+  Control(DelveClient client, int daemonPid, int startPid, BooleanSupplier daemonGone) {
     this.client = client;
     this.daemonPid = daemonPid;
     this.startPid = startPid;
@@ -235,7 +235,8 @@ public final class Control implements AutoCloseable {
       return switch (outcome) {
         case RESUMED -> "continued";
         case ALREADY_RUNNING -> "already running";
-        case EXITED -> "continued; process " + pid + " exited with status " + exitStatus;
+        case EXITED -> "continued; process " + pid + (exitStatus == TargetState.UNKNOWN_STATUS
+            ? " exited (its debugger ended with it)" : " exited with status " + exitStatus);
       };
     }
   }
@@ -265,6 +266,11 @@ public final class Control implements AutoCloseable {
       } catch (TimeoutException e) {
         return Continued.of(Continued.Outcome.RESUMED);
       } catch (ExecutionException e) {
+        if (daemonGone.getAsBoolean()) {
+          // It ran to its end at once, and its Delve, which the session's reaper ends with the
+          // shim, went before it answered.
+          return new Continued(Continued.Outcome.EXITED, daemonPid, TargetState.UNKNOWN_STATUS);
+        }
         throw new ControlException("continue failed: " + e.getCause().getMessage());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
