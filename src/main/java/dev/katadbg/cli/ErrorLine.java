@@ -32,7 +32,7 @@ final class ErrorLine {
   }
 
   private static String words(Throwable t) {
-    if (t instanceof FileSystemException f && f.getReason() == null && f.getFile() != null) {
+    if (t instanceof FileSystemException f) {
       return FileErrors.describe(f);
     }
     String m = t.getMessage();

@@ -58,11 +58,21 @@ public final class Control implements AutoCloseable {
    * @throws ControlException if no Delve server answers there
    */
   public static Control connect(Session s, Processes processes) {
+    return connect(s, processes, CONNECT, CALL);
+  }
+
+  private static Control connect(Session s, Processes processes, Duration connect,
+      Duration call) {
     Optional<Session.ProcessRef> daemon = s.shim();
-    return connect(s.listen(), daemon.map(Session.ProcessRef::pid).orElse(0),
-        s.startProcess().map(Session.ProcessRef::pid).orElse(0),
-        () -> daemon.isPresent()
-            && !processes.isAlive(daemon.get().pid(), daemon.get().startTime()));
+    try {
+      return new Control(DelveClient.connect(DelveAddress.parse(s.listen()), connect, call),
+          daemon.map(Session.ProcessRef::pid).orElse(0),
+          s.startProcess().map(Session.ProcessRef::pid).orElse(0),
+          () -> daemon.isPresent()
+              && !processes.isAlive(daemon.get().pid(), daemon.get().startTime()));
+    } catch (DelveException | IllegalArgumentException e) {
+      throw new ControlException("no debugger answers at " + s.listen() + ": " + e.getMessage());
+    }
   }
 
   /**
@@ -70,14 +80,9 @@ public final class Control implements AutoCloseable {
    * and for each call; empty when it does not answer (a listing must not wait on one session).
    */
   public static Optional<TargetState> peek(Session s, Processes processes, Duration timeout) {
-    Optional<Session.ProcessRef> daemon = s.shim();
-    try (Control c = new Control(DelveClient.connect(DelveAddress.parse(s.listen()), timeout,
-        timeout), daemon.map(Session.ProcessRef::pid).orElse(0),
-        s.startProcess().map(Session.ProcessRef::pid).orElse(0),
-        () -> daemon.isPresent()
-            && !processes.isAlive(daemon.get().pid(), daemon.get().startTime()))) {
+    try (Control c = connect(s, processes, timeout, timeout)) {
       return Optional.of(c.state());
-    } catch (DelveException | ControlException | IllegalArgumentException e) {
+    } catch (ControlException e) {
       return Optional.empty();
     }
   }

@@ -80,6 +80,24 @@ public final class Reaper {
         Long.toString(daemon.startTime()), dir.toString());
   }
 
+  /** Tells the guard of the session in {@code dir} which Delve to end with the daemon. */
+  public static void delveStarted(java.nio.file.Path dir, ProcessRef delve) {
+    java.nio.file.Path file = dir.resolve(DELVE_PID);
+    java.nio.file.Path tmp = dir.resolve(DELVE_PID + ".tmp");
+    try {
+      // Renamed into place: the guard reads the file whole or not at all.
+      java.nio.file.Files.writeString(tmp, delve.pid() + " " + delve.startTime() + "\n");
+      java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  /** Tells the guard of the session in {@code dir} that the wrapper is done with the start. */
+  public static void wrapperDone(java.nio.file.Path dir) throws IOException {
+    java.nio.file.Files.writeString(dir.resolve(WRAPPER_DONE), "");
+  }
+
   private static void spawn(String script, String name, String... args) {
     java.util.List<String> command = new java.util.ArrayList<>(
         java.util.List.of("/usr/bin/setsid", "--fork", "/bin/sh", "-c", script, name));

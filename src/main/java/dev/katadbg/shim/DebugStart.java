@@ -202,8 +202,7 @@ final class DebugStart {
         new LaunchSpec.Attach(a.daemon.pid()), DelveAddress.parse(p.listen()), bundle, env,
         a.session.debuggerLog(), dbg.checkGoVersion()));
     a.session = a.session.withDebugger(ref((int) a.delve.pid()), p.listen());
-    writeAtomically(a.session.dir().resolve(Reaper.DELVE_PID), a.session.debugger().pid() + " "
-        + a.session.debugger().startTime() + "\n");
+    Reaper.delveStarted(a.session.dir(), a.session.debugger());
     a.save(a.session);
     a.log.info("delve " + p.dlv() + " pid " + a.delve.pid() + " attaching to the daemon "
         + a.daemon.pid() + ", listening on " + p.listen());
@@ -367,7 +366,7 @@ final class DebugStart {
     void done() {
       if (guarded) {
         try {
-          Files.writeString(session.dir().resolve(Reaper.WRAPPER_DONE), "");
+          Reaper.wrapperDone(session.dir());
         } catch (IOException e) {
           log.warn("cannot tell the guard the start is done (" + e.getMessage()
               + "): it will end the daemon when this wrapper exits");
@@ -535,17 +534,6 @@ final class DebugStart {
   private static String tail(DelveProcess delve, String otherwise) {
     List<String> lines = delve.logTail(3).stream().filter(l -> !l.isBlank()).toList();
     return lines.isEmpty() ? otherwise : String.join("; ", lines);
-  }
-
-  /** The guard reads the file whole or not at all. */
-  private static void writeAtomically(Path file, String text) {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try {
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException("cannot write " + file, e);
-    }
   }
 
   private static String readQuietly(Path file) {
