@@ -15,7 +15,7 @@ dist=$root/target/katadbg
 lib=$dist/lib
 [ -r "$lib/class-cache.stamp" ] || { echo "bench-jvm: no class cache in $lib: run mvn package"; exit 1; }
 read -r kind _ < "$lib/class-cache.stamp"
-java=$(sed -n 's/^exec "${KATADBG_JAVA:-\(.*\)}".*/\1/p' "$dist/bin/katadbg")
+java=$(sed -n 's/^exec .*"${KATADBG_JAVA:-\([^}]*\)}".*/\1/p' "$dist/bin/katadbg")
 default_java=$(readlink -f "$(command -v java)")
 shim=$(ls "$root"/.deps/shim/containerd-shim-runc-v2 2>/dev/null || echo /bin/true)
 work=$(mktemp -d /tmp/katadbg-bench-jvm.XXXXXX)

@@ -202,6 +202,19 @@ if [ ! -x "$pie_shim" ]; then
   mv "$pie_shim.tmp" "$pie_shim"
 fi
 
+# FAKE: a Go program with DWARF whose `start` prints garbage and starts no daemon
+# (src/test/go/garbageshim), for the fault test no real shim fails on cue. Rebuilt when its
+# source is newer.
+garbage_shim="$deps/fake-garbage-shim/containerd-shim-garbage-v2"
+garbage_src="$root/src/test/go/garbageshim"
+if [ ! -x "$garbage_shim" ] || [ "$garbage_src/main.go" -nt "$garbage_shim" ]; then
+  say "building the FAKE garbage-printing test shim into .deps/fake-garbage-shim"
+  mkdir -p "$(dirname "$garbage_shim")"
+  (cd "$garbage_src" && GOROOT="$goroot" GO111MODULE=off GOPATH=/nonexistent GOCACHE="$deps/gocache" \
+     GOFLAGS= CGO_ENABLED=0 "$goroot/bin/go" build -gcflags='all=-N -l' -o "$garbage_shim.tmp" . )
+  mv "$garbage_shim.tmp" "$garbage_shim"
+fi
+
 # containerd 2.1's own runc shim, built from sid's containerd 2.1 Go source the same way (debug,
 # GOPATH mode, offline) with Go 1.27 from sid. bookworm's containerd 1.6 source stays the system's
 # /usr/share/gocode; sid's -dev packages are only unpacked, into .deps/gopath-2.1. These are the

@@ -136,7 +136,7 @@ public final class Attacher {
           Optional.of(new ProcessRef(shim.pid(), shim.startTime())), List.of(), Instant.now(),
           Session.Origin.ATTACHED);
       registry.save(s);
-      Reaper.start(new ProcessRef(shim.pid(), shim.startTime()), debugger);
+      Reaper.start(new ProcessRef(shim.pid(), shim.startTime()), debugger, dir);
       return new Attached(s, false);
     } catch (RuntimeException e) {
       if (delve != null && delve.isAlive()) {

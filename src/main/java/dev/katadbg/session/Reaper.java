@@ -18,6 +18,8 @@ public final class Reaper {
   public static final String DELVE_PID = "dlv.pid";
   /** In a session's directory: the wrapper is done with the start, whatever its outcome. */
   public static final String WRAPPER_DONE = "wrapper.done";
+  /** In a session's directory: one line, why its shim or Delve ended, once the reaper saw it. */
+  public static final String ENDED_FILE = "ended";
 
   // Identity is pid + start time (stat field 22), so a reused pid is never killed.
   // Fork-free checks (read and parameter expansion are shell builtins), so polling five times a
@@ -30,20 +32,47 @@ public final class Reaper {
         [ "$2" != Z ] && [ "${21}" = "$1" ]
       }
       """;
+  // Which of the two ended first is the evidence a user needs: Delve ending under a live shim
+  // (killed, crashed) is followed within moments by the shim's own death when it was stopped at
+  // a breakpoint, since the int3 the dead Delve left in the code is then executed (SIGTRAP).
   private static final String END_DELVE_WITH_SHIM = """
       while alive $s $st && alive $d $dt; do sleep 0.2; done
       if alive $d $dt; then
         kill -TERM $d
         n=0; while [ $n -lt 20 ] && alive $d $dt; do sleep 0.1; n=$((n + 1)); done
         alive $d $dt && kill -KILL $d
+        ended "the shim (pid $s) exited; katadbg ended its Delve (pid $d)"
+      elif alive $s $st; then
+        n=0; while [ $n -lt 20 ] && alive $s $st; do sleep 0.1; n=$((n + 1)); done
+        if alive $s $st; then
+          ended "Delve (pid $d) ended while the shim (pid $s) ran under it; the shim runs on" \
+            "without a debugger, and a breakpoint left in its code will kill it (SIGTRAP)" \
+            "if reached: katadbg stop --kill ends it"
+        else
+          ended "Delve (pid $d) ended while the shim (pid $s) ran under it, and the shim died" \
+            "right after: a breakpoint the dead Delve left in its code (SIGTRAP), likely"
+        fi
+      else
+        # Within one poll: a shim's own exit leaves its Delve running, so this is Delve's death
+        # taking the shim with it, or something that killed both.
+        ended "Delve (pid $d) and the shim (pid $s) ended together: a shim stopped at a" \
+          "breakpoint dies of it (SIGTRAP) when its Delve is killed, likely what happened"
       fi
       exit 0
       """;
-  private static final String SCRIPT = "s=$1 st=$2 d=$3 dt=$4\n" + ALIVE + END_DELVE_WITH_SHIM;
+  // One line for `katadbg sessions` (ENDED, read as the session's reason) and the session log.
+  private static final String ENDED = """
+      ended() {
+        echo "$*" >"$dir/ended.tmp" && mv -f "$dir/ended.tmp" "$dir/ended"
+        echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) WARN $*" >>"$dir/katadbg.log"
+      }
+      """;
+  private static final String SCRIPT = "s=$1 st=$2 d=$3 dt=$4 dir=$5\n" + ALIVE + ENDED
+      + END_DELVE_WITH_SHIM;
   // Until the wrapper writes WRAPPER_DONE (it does on every way out it controls), its death means
   // it was killed mid-start, by a caller that gave up: the held daemon, stopped, and its Delve
   // would stay for good. The daemon goes first, so that Delve's death cannot let it run.
-  private static final String GUARD = "w=$1 wt=$2 s=$3 st=$4 dir=$5\n" + ALIVE + """
+  private static final String GUARD = "w=$1 wt=$2 s=$3 st=$4 dir=$5\n" + ALIVE + ENDED + """
       while [ ! -e "$dir/wrapper.done" ]; do
         if ! alive $w $wt; then
           [ -e "$dir/wrapper.done" ] && break
@@ -51,8 +80,8 @@ public final class Reaper {
           d= dt=
           read -r d dt 2>/dev/null <"$dir/dlv.pid"
           [ -n "$d" ] && alive $d $dt && kill -KILL $d
-          echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) ERROR the wrapper was killed before it replied" \
-            "(its caller gave up): katadbg's guard ended the daemon and Delve" >>"$dir/katadbg.log"
+          ended "the wrapper was killed before it replied (its caller gave up):" \
+            "katadbg's guard ended the daemon and Delve"
           exit 0
         fi
         sleep 0.05
@@ -63,10 +92,13 @@ public final class Reaper {
 
   private Reaper() {}
 
-  /** Starts a reaper that ends {@code debugger} once {@code shim} has exited. */
-  public static void start(ProcessRef shim, ProcessRef debugger) {
+  /**
+   * Starts a reaper that ends {@code debugger} once {@code shim} has exited, and writes why the
+   * session ended into {@code dir}'s {@link #ENDED_FILE} and log.
+   */
+  public static void start(ProcessRef shim, ProcessRef debugger, java.nio.file.Path dir) {
     spawn(SCRIPT, "katadbg-reaper", Integer.toString(shim.pid()), Long.toString(shim.startTime()),
-        Integer.toString(debugger.pid()), Long.toString(debugger.startTime()));
+        Integer.toString(debugger.pid()), Long.toString(debugger.startTime()), dir.toString());
   }
 
   /**

@@ -245,7 +245,17 @@ public final class SessionRegistry {
         || s.state() == SessionState.STOPPED || isLive(s)) {
       return s;
     }
-    return s.withState(SessionState.GONE, s.reason());
+    return s.withState(SessionState.GONE, s.reason().or(() -> endedReason(s.dir())));
+  }
+
+  /** What the session's reaper or guard wrote when they saw its shim or Delve end. */
+  private static Optional<String> endedReason(Path dir) {
+    try {
+      return Files.readAllLines(dir.resolve(Reaper.ENDED_FILE), StandardCharsets.UTF_8).stream()
+          .map(String::strip).filter(l -> !l.isEmpty()).findFirst();
+    } catch (IOException | UncheckedIOException e) {
+      return Optional.empty();
+    }
   }
 
   private Optional<Session> read(Path dir) {

@@ -179,8 +179,8 @@ final class DebugStart {
     }
     a.save(a.session.withProcesses(startRef(h), Optional.empty())
         .withState(SessionState.PASSTHROUGH, Optional.of("the shim's start exited without"
-            + " starting a daemon (it reuses a running one, as a pod's second container does)"
-            + ": nothing to debug")));
+            + " starting a daemon (as when it reuses a running one, for a pod's second"
+            + " container): nothing to debug; it " + ReplyPreview.of(h.reply()))));
     a.log.info("no daemon: the start's reply is relayed as it is");
     return StartOutcome.replied(h.reply());
   }

@@ -210,4 +210,20 @@ class SessionRegistryTest {
     assertThat(r.prune(Instant.now())).isEmpty();
     assertThat(dir).isDirectory();
   }
+
+  @Test
+  void aGoneSessionGivesTheReasonItsReaperWroteAndARecordedReasonWins() throws Exception {
+    SessionRegistry r = registry();
+    Path dir = ((Claim.Claimed) r.claim("default", "why")).dir();
+    r.save(session(dir, "why", 710, Instant.now()));
+    assertThat(r.get("default", "why").orElseThrow().reason()).isEmpty();
+
+    Files.writeString(dir.resolve(Reaper.ENDED_FILE), "Delve (pid 710) ended while ...\n");
+
+    assertThat(r.get("default", "why").orElseThrow().reason())
+        .contains("Delve (pid 710) ended while ...");
+    r.save(session(dir, "why", 710, Instant.now()).withState(SessionState.RUNNING,
+        Optional.of("recorded")));
+    assertThat(r.get("default", "why").orElseThrow().reason()).contains("recorded");
+  }
 }

@@ -246,6 +246,38 @@ class WrapperIT {
     assertThat(containerd.ctr("task", "ls").stdout()).contains(a).contains(b);
   }
 
+  /**
+   * 20 containers started at once through katadbg (the fault matrix's concurrency case): each
+   * start gets its own session, Delve and output, and when the containers exit nothing stays.
+   */
+  @Test
+  void twentyConcurrentRunsEachCompleteUnderTheirOwnDelveAndLeaveNothing() throws Exception {
+    writeConfig(Map.of("wait_for_client", "false"));
+    Map<String, RunningCommand> runs = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < 20; i++) {
+      String id = uniqueId("twenty-" + i);
+      runs.put(id, containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+          containerd.rootfs().toString(), id, "/bin/echo", "out of " + id));
+    }
+    for (Map.Entry<String, RunningCommand> e : runs.entrySet()) {
+      CommandResult done = finish(e.getValue());
+      assertThat(done.exitCode()).as(done.describe()).isZero();
+      assertThat(done.stdout()).isEqualTo("out of " + e.getKey() + "\n");
+    }
+    List<JsonObject> ours = sessions().stream()
+        .filter(j -> runs.containsKey(j.get("id").getAsString())).toList();
+    assertThat(ours).hasSize(20);
+    assertThat(ours).extracting(j -> j.get("debuggerPid").getAsInt()).doesNotHaveDuplicates();
+    assertThat(ours).extracting(j -> j.get("listen").getAsString()).doesNotHaveDuplicates();
+    for (JsonObject j : ours) {
+      String id = j.get("id").getAsString();
+      await("nothing left running for " + id, () -> Optional.of(processesOf(id))
+          .filter(List::isEmpty));
+      await("the Delve of " + id + " ended with its shim", () -> Optional.of(j)
+          .filter(x -> !alive(x, "debugger")));
+    }
+  }
+
   /** Processes whose command line names this sandbox id: the shim, its Delve, a keeper. */
   static List<ProcessInfo> processesOf(String id) {
     return Processes.linux().all().stream().filter(p -> {
@@ -378,6 +410,42 @@ class WrapperIT {
         + code + "): ").contains("config.json");
   }
 
+
+  /**
+   * FAKE shim: a start that prints garbage and exits 0 without a daemon. Its bytes reach
+   * containerd as they are (its error is containerd's own, as without katadbg), nothing is left,
+   * and the session shows what the start replied.
+   */
+  @Test
+  void fakeShimWhoseStartPrintsGarbageGetsContainerdsOwnErrorAndTheSessionShowsTheReply()
+      throws Exception {
+    Path fake = TestEnv.require(TestEnv.Part.FAKE_GARBAGE_SHIM)
+        .path(TestEnv.Part.FAKE_GARBAGE_SHIM);
+    writeConfig(fake.toString(), Map.of("wait_for_client", "false"));
+    try {
+      Process own = new ProcessBuilder(fake.toString(), "-id", "x", "start")
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      byte[] ownOut = own.getInputStream().readAllBytes();
+      assertThat(own.waitFor()).isZero();
+      Process p = startWrapperDirectly(uniqueId("garbage"),
+          Files.createTempDirectory(confDir, "garbage-bundle"));
+      assertThat(p.getInputStream().readAllBytes()).as("the start's bytes, relayed as they are")
+          .isEqualTo(ownOut).hasSize(28);
+      assertThat(p.getErrorStream().readAllBytes()).isEmpty();
+      assertThat(p.waitFor()).isZero();
+
+      String ctrId = uniqueId("garbage-ctr");
+      CommandResult r = runExpectingFailure(ctrId);
+      assertThat(r.stderr()).startsWith("ctr: ").doesNotContain("katadbg");
+      JsonObject s = sessions().stream().filter(j -> j.get("id").getAsString().equals(ctrId))
+          .findFirst().orElseThrow();
+      assertThat(s.get("reason").getAsString())
+          .contains("without starting a daemon")
+          .contains("replied 28 bytes: \"\\x00\\x01garbage \\xff\\xfe not an address\\n\"");
+    } finally {
+      writeConfig(Map.of());
+    }
+  }
 
   @Test
   void passthroughOnFailureStartsTheContainerWithoutTheDebugger() throws Exception {
@@ -787,11 +855,52 @@ class WrapperIT {
           return Optional.empty();
         }
       });
-      assertThat(sessions()).filteredOn(j -> j.get("id").getAsString().equals(id))
-          .singleElement().extracting(j -> j.get("state").getAsString()).isEqualTo("gone");
+      JsonObject gone = sessions().stream().filter(j -> j.get("id").getAsString().equals(id))
+          .findFirst().orElseThrow();
+      assertThat(gone.get("state").getAsString()).isEqualTo("gone");
+      assertThat(gone.get("reason").getAsString()).contains("its caller gave up");
     } finally {
       writeConfig(Map.of());
     }
+  }
+
+  /**
+   * Delve killed (SIGKILL) while the daemon is stopped at a breakpoint: the kernel lets the
+   * daemon go, onto the int3 Delve left at Create, and it dies. Nothing may stay, and the session
+   * must say what happened: containerd's own line is only "ttrpc: closed".
+   */
+  @Test
+  void delveKilledWhileTheShimIsStoppedAtABreakpointIsNamedAsTheCauseAndNothingStays()
+      throws Exception {
+    writeConfig(Map.of("wait_for_client", "false", "breakpoints", "[" + q(CREATE) + "]"));
+    String id = uniqueId("dlvkill");
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/echo", "never");
+    JsonObject s = awaitSession(id, "running");
+    try (DelveClient c = DelveClient.connect(
+        DelveAddress.parse(s.get("listen").getAsString()), Duration.ofSeconds(10))) {
+      await("the stop at Create", () -> stopped(c));
+    }
+
+    assertThat(ProcessHandle.of(s.get("debuggerPid").getAsLong()).orElseThrow()
+        .destroyForcibly()).isTrue();
+
+    CommandResult done = finish(run);
+    assertThat(done.exitCode()).as(done.describe()).isNotZero();
+    assertThat(done.stdout()).doesNotContain("never");
+    await("nothing left running for " + id, () -> Optional.of(processesOf(id))
+        .filter(List::isEmpty));
+    assertThat(containerd.ctr("task", "ls").stdout()).doesNotContain(id);
+    JsonObject gone = await("the reaper's reason for " + id, () -> sessions().stream()
+        .filter(j -> j.get("id").getAsString().equals(id) && j.has("reason")).findFirst());
+    assertThat(gone.get("state").getAsString()).isEqualTo("gone");
+    // The shim dies within microseconds of its Delve: the reaper sees both gone at once, or,
+    // under load, Delve first.
+    assertThat(gone.get("reason").getAsString())
+        .startsWith("Delve (pid " + s.get("debuggerPid").getAsInt() + ")")
+        .contains("SIGTRAP");
+    CommandResult logs = katadbg("logs", id);
+    assertThat(logs.stdout()).contains("WARN Delve (pid ");
   }
 
   /**

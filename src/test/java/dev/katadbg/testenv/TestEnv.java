@@ -40,6 +40,12 @@ public final class TestEnv {
     /** The {@link #DEBUG_SHIM} built {@code -buildmode=pie}, as Kata's Makefile builds its shim. */
     PIE_SHIM("DWARF debug build of containerd-shim-runc-v2, position-independent (-buildmode=pie)",
         deps -> deps.resolve("shim-pie/containerd-shim-runc-v2")),
+    /**
+     * FAKE shim (src/test/go/garbageshim): a Go program with DWARF whose {@code start} writes
+     * bytes that are not an address and exits 0 without a daemon; no real shim fails on cue.
+     */
+    FAKE_GARBAGE_SHIM("FAKE garbage-printing test shim (src/test/go/garbageshim)",
+        deps -> deps.resolve("fake-garbage-shim/containerd-shim-garbage-v2")),
     /** Delve from Debian sid: the newest packaged Delve (Go 1.25 to 1.27). */
     DLV_1_27("Delve 1.27.1 (Debian sid)", deps -> deps.resolve("dlv-1.27/usr/bin/dlv")),
     GO("Go 1.24", deps -> deps.resolve("trixie/usr/lib/go-1.24/bin/go")),
