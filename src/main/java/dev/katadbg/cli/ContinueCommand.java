@@ -1,7 +1,9 @@
 package dev.katadbg.cli;
 
 import dev.katadbg.control.Control;
+import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -29,7 +31,9 @@ final class ContinueCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Session s = Registries.live(Registries.open(env), Optional.ofNullable(query));
-    Registries.orphaned(s).ifPresent(why -> {
+    Registries.orphaned(s).or(() -> Registries.unserved(s,
+        Control.peek(s, Processes.linux(), Duration.ofSeconds(2)), Processes.linux()))
+        .ifPresent(why -> {
       // Running it on would leave a shim nobody serves, with its containers, for good.
       throw new CliException(ExitCode.FAILURE, "not continuing " + s.namespace() + "/" + s.id()
           + ": " + why);

@@ -2,7 +2,9 @@ package dev.katadbg.cli;
 
 import dev.katadbg.config.ConfigException;
 import dev.katadbg.config.KatadbgConfig;
+import dev.katadbg.control.TargetState;
 import dev.katadbg.proc.Processes;
+import dev.katadbg.session.PidFile;
 import dev.katadbg.session.Session;
 import dev.katadbg.session.SessionRegistry;
 import java.util.Map;
@@ -53,6 +55,24 @@ final class Registries {
     return s.bundle().filter(b -> !java.nio.file.Files.isDirectory(b)).map(b ->
         "its runtime manager dropped it (the bundle " + b + " is gone): katadbg stop --kill "
             + s.namespace() + "/" + s.id() + " ends the shim and its Delve");
+  }
+
+  /**
+   * A live session whose shim will never be called: halted before its first instruction (so it
+   * never answered Create) while the runtime manager that started it is gone. A restarted
+   * containerd gives up on a shim that does not answer and keeps no task for it; its bundle
+   * stays, so {@link #orphaned(Session)} cannot tell.
+   */
+  static Optional<String> unserved(Session s, Optional<TargetState> target, Processes processes) {
+    if (target.isEmpty() || !target.get().beforeFirstInstruction()) {
+      return Optional.empty();
+    }
+    return PidFile.read(s.managerPidFile())
+        .filter(m -> !processes.isAlive(m.pid(), m.startTime()))
+        .map(m -> "the runtime manager that started it (pid " + m.pid() + ") is gone and the"
+            + " shim never ran, so it never answered Create: nobody will call it (a restarted"
+            + " containerd gives up on it): katadbg stop --kill " + s.namespace() + "/"
+            + s.id() + " ends the shim and its Delve");
   }
 
   static Session find(SessionRegistry registry, String query) {

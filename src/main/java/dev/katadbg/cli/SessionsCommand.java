@@ -77,7 +77,7 @@ final class SessionsCommand implements Callable<Integer> {
         Optional.ofNullable(asked.get(s)).flatMap(t -> t)
             .ifPresent(t -> o.add("target", ControlCommands.json(t)));
         if (registry.isLive(s)) {
-          Registries.orphaned(s).ifPresent(why -> o.addProperty("orphaned", why));
+          orphaned(s, asked, processes).ifPresent(why -> o.addProperty("orphaned", why));
         }
         a.add(o);
       }
@@ -88,7 +88,8 @@ final class SessionsCommand implements Callable<Integer> {
       String fmt = "%-8s %-24s %-11s %-26s %8s %8s  %s%n";
       out.printf(fmt, "NS", "ID", "STATE", "LISTEN", "DLV", "SHIM", "INFO");
       for (Session s : sessions) {
-        Row r = registry.isLive(s) ? Registries.orphaned(s).map(why -> new Row("orphaned", why))
+        Row r = registry.isLive(s) ? orphaned(s, asked, processes)
+            .map(why -> new Row("orphaned", why))
             .orElseGet(() -> row(s, Optional.ofNullable(asked.get(s))))
             : row(s, Optional.empty());
         out.printf(fmt, s.namespace(), abbrev(s.id()), r.state(), s.listen(), dlvColumn(s),
@@ -97,6 +98,12 @@ final class SessionsCommand implements Callable<Integer> {
     }
     out.flush();
     return ExitCode.OK;
+  }
+
+  private static Optional<String> orphaned(Session s, Map<Session, Optional<TargetState>> asked,
+      Processes processes) {
+    return Registries.orphaned(s).or(() -> Registries.unserved(s,
+        Optional.ofNullable(asked.get(s)).flatMap(t -> t), processes));
   }
 
   /** A session's Delve is asked only while it runs and could answer. */
@@ -127,7 +134,7 @@ final class SessionsCommand implements Callable<Integer> {
       case EXITED -> new Row("exited", "the shim " + t.why());
       case STOPPED -> {
         ThreadInfo th = t.thread().orElseThrow();
-        if (th.function().isEmpty() && th.file().isEmpty()) {
+        if (t.beforeFirstInstruction()) {
           yield new Row("waiting", "halted before its first instruction: katadbg connect, or"
               + " dlv connect " + s.listen());
         }

@@ -62,6 +62,15 @@ public record TargetState(
     }
   }
 
+  /**
+   * Stopped where a daemon handed over before its first instruction is: the ELF entry, which
+   * has no Go function or source line.
+   */
+  public boolean beforeFirstInstruction() {
+    return status == Status.STOPPED && thread.get().function().isEmpty()
+        && thread.get().file().isEmpty();
+  }
+
   /** Why it stopped, for people: {@code breakpoint 1 [name]} or {@code halted}. */
   public String why() {
     return switch (status) {
@@ -82,7 +91,7 @@ public record TargetState(
         ThreadInfo t = thread.orElseThrow();
         // A daemon handed over before its first instruction is at the ELF entry, which has
         // no Go function or source: say so instead of "() :0".
-        String at = t.function().isEmpty() && t.file().isEmpty()
+        String at = beforeFirstInstruction()
             ? "its entry point, before any Go code ran"
             : t.function() + "() " + t.file() + ":" + t.line();
         yield p + (why().equals("halted") ? "halted at " + at : "stopped at " + why() + ": " + at)

@@ -114,15 +114,7 @@ public final class Reaper {
 
   /** Tells the guard of the session in {@code dir} which Delve to end with the daemon. */
   public static void delveStarted(java.nio.file.Path dir, ProcessRef delve) {
-    java.nio.file.Path file = dir.resolve(DELVE_PID);
-    java.nio.file.Path tmp = dir.resolve(DELVE_PID + ".tmp");
-    try {
-      // Renamed into place: the guard reads the file whole or not at all.
-      java.nio.file.Files.writeString(tmp, delve.pid() + " " + delve.startTime() + "\n");
-      java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException("cannot write " + file, e);
-    }
+    PidFile.write(dir.resolve(DELVE_PID), delve);
   }
 
   /** Tells the guard of the session in {@code dir} that the wrapper is done with the start. */

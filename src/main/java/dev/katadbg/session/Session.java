@@ -123,6 +123,14 @@ public record Session(
     return dir.resolve("shim.stderr");
   }
 
+  /**
+   * A {@link PidFile} naming the process that ran the wrapper: the runtime manager (containerd,
+   * CRI-O, {@code katadbg run}) that waits for the start's reply and then calls the shim.
+   */
+  public Path managerPidFile() {
+    return dir.resolve("manager.pid");
+  }
+
   static void requireId(String what, String value) {
     if (value == null || !ID.matcher(value).matches()) {
       throw new IllegalArgumentException(what + " '" + value + "' is not a valid containerd "

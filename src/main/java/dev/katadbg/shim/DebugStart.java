@@ -15,6 +15,7 @@ import dev.katadbg.elf.ElfBinary;
 import dev.katadbg.handoff.ExecWatcher;
 import dev.katadbg.handoff.Handoff;
 import dev.katadbg.proc.Processes;
+import dev.katadbg.session.PidFile;
 import dev.katadbg.session.Reaper;
 import dev.katadbg.session.Session;
 import dev.katadbg.session.Session.ProcessRef;
@@ -93,6 +94,7 @@ final class DebugStart {
         Optional.empty(), dbg.breakpoints(), Instant.now(), Session.Origin.HANDED), log);
     try {
       a.save(a.session);
+      manager().ifPresent(m -> PidFile.write(a.session.managerPidFile(), m));
       log.info("start " + inv.namespace() + "/" + inv.id() + " shim " + shim + " args "
           + inv.args());
       Prepared p = preflight(shim, dir, log);
@@ -517,6 +519,12 @@ final class DebugStart {
     // The start process has exited; its pid is kept for the record (start time unknown: 0).
     return h.startPid().isPresent()
         ? Optional.of(new ProcessRef(h.startPid().getAsInt(), 0)) : Optional.empty();
+  }
+
+  /** The runtime manager that ran this wrapper, for telling later whether it still waits. */
+  private Optional<ProcessRef> manager() {
+    return ProcessHandle.current().parent().flatMap(h -> processes.get((int) h.pid()))
+        .map(i -> new ProcessRef(i.pid(), i.startTime()));
   }
 
   private ProcessRef self() {

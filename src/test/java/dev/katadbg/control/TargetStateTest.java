@@ -39,6 +39,11 @@ class TargetStateTest {
         Optional.empty(), 0, "");
     assertThat(s.describe()).isEqualTo("pid 5 halted at its entry point, before any Go code ran"
         + " (thread 5, goroutine 0)");
+    assertThat(s.beforeFirstInstruction()).isTrue();
+    assertThat(new TargetState(Status.STOPPED, 5, "", Optional.of(AT_START), Optional.empty(),
+        0, "").beforeFirstInstruction()).isFalse();
+    assertThat(new TargetState(Status.RUNNING, 5, "", Optional.empty(), Optional.empty(), 0, "")
+        .beforeFirstInstruction()).isFalse();
   }
 
   @Test

@@ -908,6 +908,43 @@ class WrapperIT {
    * and removes its bundle. katadbg then shows the session orphaned, will not continue it (the
    * shim would run on, served by nobody), and stop --kill ends the shim and its Delve.
    */
+  /**
+   * containerd restarted while a shim waits for a client, halted before its first instruction:
+   * the new containerd gives up on the shim (it does not answer), keeps no task and leaves the
+   * bundle (the real shim's delete fails without a Create). katadbg sees the manager that
+   * started the shim gone and the shim never run: orphaned, not continued, stop --kill ends it.
+   */
+  @Test
+  void aShimHaltedBeforeCreateWhileContainerdRestartsIsOrphanedToo() throws Exception {
+    writeConfig(Map.of("wait_for_client", "true"));
+    String id = uniqueId("unserved");
+    try {
+      RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+          containerd.rootfs().toString(), id, "/bin/echo", "never");
+      JsonObject s = awaitSession(id, "waiting");
+      assertThat(katadbg("sessions").stdout()).containsPattern(id + "\\s+waiting\\s");
+
+      containerd.restart();
+      finish(run);
+
+      assertThat(Files.isDirectory(Path.of(s.get("bundle").getAsString())))
+          .as("the bundle containerd leaves").isTrue();
+      assertThat(alive(s, "shim")).as("the halted shim").isTrue();
+      assertThat(katadbg("sessions").stdout()).containsPattern(id + "\\s+orphaned\\s")
+          .contains("the runtime manager that started it (pid ")
+          .contains("katadbg stop --kill default/" + id);
+      CommandResult cont = katadbg("continue", id);
+      assertThat(cont.exitCode()).as(cont.describe()).isEqualTo(1);
+      assertThat(cont.stderr()).contains("not continuing default/" + id);
+      CommandResult stop = katadbg("stop", "--kill", id);
+      assertThat(stop.exitCode()).as(stop.describe()).isZero();
+      await("the shim and its Delve ended", () -> Optional.of(s)
+          .filter(j -> !alive(j, "shim") && !alive(j, "debugger")));
+    } finally {
+      writeConfig(Map.of());
+    }
+  }
+
   @Test
   void aShimHaltedWhileContainerdRestartsIsOrphanedAndStopKillEndsIt() throws Exception {
     // Halted in Start: Create has returned, so containerd has the task on record to clean up.
