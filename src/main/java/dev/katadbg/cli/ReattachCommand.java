@@ -3,6 +3,7 @@ package dev.katadbg.cli;
 import dev.katadbg.attach.Attacher;
 import dev.katadbg.control.Control;
 import dev.katadbg.control.ControlException;
+import dev.katadbg.control.TargetState;
 import dev.katadbg.discovery.Shim;
 import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session;
@@ -59,6 +60,15 @@ final class ReattachCommand implements Callable<Integer> {
             + " continue it first"));
     List<String> carried;
     try (Control c = Control.connect(s, Processes.linux())) {
+      TargetState t = c.state();
+      if (t.status() == TargetState.Status.STOPPED) {
+        // Only one tracer at a time: the old Delve must let go before a new one attaches, and
+        // letting go resumes the shim.
+        throw new CliException(ExitCode.FAILURE, "not reattaching " + name + ": it is "
+            + t.describe().replaceFirst("^pid \\d+ ", "").lines().findFirst().orElse("")
+            + ", and reattaching detaches first, which resumes the shim and loses this stop:"
+            + " debug it here (katadbg connect " + name + "), or continue it, then reattach");
+      }
       carried = c.breakpointLocations();
     } catch (ControlException e) {
       throw new CliException(ExitCode.FAILURE, e.getMessage());
@@ -69,6 +79,10 @@ final class ReattachCommand implements Callable<Integer> {
       throw new CliException(ExitCode.FAILURE, e.getMessage());
     }
     registry.remove(s);
+    if (s.shim().filter(p -> Processes.linux().isAlive(p.pid(), p.startTime())).isEmpty()) {
+      throw new CliException(ExitCode.FAILURE, "the shim of " + name + " (pid " + pid + ")"
+          + " exited once its old debugger let go: there is nothing to reattach to");
+    }
     Shim shim = Shims.resolve(Integer.toString(pid), Shims.find(registry));
     Attacher.Attached a = AttachCommand.attach(env, registry, shim, listen, null,
         spec.commandLine().getErr());
