@@ -63,9 +63,12 @@ final class DoctorCommand implements Callable<Integer> {
       report.results().forEach(r -> a.add(toJson(r)));
       out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(a));
     } else {
+      int width = TextWrap.width(env);
       for (CheckResult r : report.results()) {
-        out.printf("%-4s  %-16s  %s%s%n", r.status().label(), r.name(), r.detail(),
-            r.fix().map(f -> "  -> fix: " + f).orElse(""));
+        String head = String.format("%-4s  %-16s  ", r.status().label(), r.name());
+        TextWrap.hanging(head, r.detail(), head.length(), width).forEach(out::println);
+        r.fix().ifPresent(f -> TextWrap.hanging(" ".repeat(head.length()) + "-> fix: ", f,
+            head.length() + 7, width).forEach(out::println));
       }
     }
     out.flush();

@@ -96,11 +96,23 @@ final class TimeoutsCommand implements Callable<Integer> {
       }
       out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(a));
     } else {
-      String fmt = "%-10s  %-52s  %-14s  %-10s  %s%n";
-      out.printf(fmt, "COMPONENT", "SETTING", "VALUE", "SOURCE", "WHERE");
+      int keys = chain.stream().mapToInt(s -> s.key().length()).max().orElse(7);
+      String fmt = "%-10s  %-" + Math.max(7, keys) + "s  %-14s  %-10s  ";
+      int width = TextWrap.width(env);
+      int where = String.format(fmt, "", "", "", "").length();
+      // WHERE is free text: beside the row while a readable width is left, else under it.
+      boolean beside = width - where >= 30;
+      out.println((String.format(fmt, "COMPONENT", "SETTING", "VALUE", "SOURCE")
+          + (beside ? "WHERE" : "")).stripTrailing());
       for (TimeoutSetting s : chain) {
-        out.printf(fmt, s.component(), s.key(), s.value(),
-            s.source().name().toLowerCase(java.util.Locale.ROOT), s.where());
+        String row = String.format(fmt, s.component(), s.key(), s.value(),
+            s.source().name().toLowerCase(java.util.Locale.ROOT));
+        if (beside) {
+          TextWrap.hanging(row, s.where(), where, width).forEach(out::println);
+        } else {
+          out.println(row.stripTrailing());
+          TextWrap.hanging(" ".repeat(12), s.where(), 12, width).forEach(out::println);
+        }
       }
     }
     out.flush();

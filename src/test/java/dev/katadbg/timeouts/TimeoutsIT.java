@@ -126,6 +126,8 @@ class TimeoutsIT {
 
     Run human = katadbg("timeouts");
     assertThat(human.out).contains("kubelet").contains("crictl -T").contains("dial_timeout");
+    assertThat(human.out.lines()).as("wrapped to the default 100 columns")
+        .allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(100));
   }
 
   @Test
