@@ -4,7 +4,7 @@ import dev.katadbg.elf.ElfBinary;
 import dev.katadbg.proc.ProcessInfo;
 import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session;
-import dev.katadbg.shim.ShimInvocation;
+import dev.katadbg.shimargs.ShimInvocation;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;

@@ -1,6 +1,7 @@
 /**
  * Finding the shim v2 daemons running on this host ({@link dev.katadbg.discovery.ShimFinder})
  * and picking one by pid, sandbox id or container id ({@link dev.katadbg.discovery.Target}).
- * Depends on proc (procfs), elf (DWARF), session (who is attached) and shim (the shim's flags).
+ * Depends on proc (procfs), elf (DWARF), session (who is attached) and shimargs (the shim's
+ * command line).
  */
 package dev.katadbg.discovery;

@@ -3,6 +3,7 @@ package dev.katadbg.shim;
 import dev.katadbg.config.KatadbgConfig;
 import dev.katadbg.proc.Processes;
 import dev.katadbg.session.SessionRegistry;
+import dev.katadbg.shimargs.ShimInvocation;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.katadbg.shim;
 
-import dev.katadbg.config.KatadbgConfig;
 import dev.katadbg.config.KatadbgConfig.DebuggerSettings;
+import dev.katadbg.config.KatadbgConfig;
 import dev.katadbg.config.ListenPolicy;
 import dev.katadbg.delve.DebuggerState;
 import dev.katadbg.delve.DelveAddress;
@@ -17,10 +17,11 @@ import dev.katadbg.handoff.Handoff;
 import dev.katadbg.proc.Processes;
 import dev.katadbg.session.PidFile;
 import dev.katadbg.session.Reaper;
-import dev.katadbg.session.Session;
 import dev.katadbg.session.Session.ProcessRef;
+import dev.katadbg.session.Session;
 import dev.katadbg.session.SessionRegistry;
 import dev.katadbg.session.SessionState;
+import dev.katadbg.shimargs.ShimInvocation;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;

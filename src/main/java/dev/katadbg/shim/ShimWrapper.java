@@ -5,6 +5,7 @@ import dev.katadbg.config.KatadbgConfig;
 import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session;
 import dev.katadbg.session.SessionRegistry;
+import dev.katadbg.shimargs.ShimInvocation;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;

@@ -1,4 +1,4 @@
-package dev.katadbg.shim;
+package dev.katadbg.shimargs;
 
 import java.util.LinkedHashMap;
 import java.util.List;

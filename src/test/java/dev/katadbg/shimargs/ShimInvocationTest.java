@@ -1,4 +1,4 @@
-package dev.katadbg.shim;
+package dev.katadbg.shimargs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
