@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "connect", mixinStandardHelpOptions = true,
@@ -24,9 +24,7 @@ final class ConnectCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "SESSION", arity = "0..1",
-      description = "Sandbox id, NAMESPACE/ID or a unique prefix (default: the newest live one).")
-  String query;
+  @Mixin SessionArgs.Live session;
 
   ConnectCommand(Map<String, String> env) {
     this.env = env;
@@ -40,7 +38,7 @@ final class ConnectCommand implements Callable<Integer> {
     } catch (ConfigException e) {
       throw new CliException(ExitCode.FAILURE, e.getMessage());
     }
-    Session s = Registries.live(Registries.open(env), Optional.ofNullable(query));
+    Session s = Registries.live(Registries.open(env), session.query());
     Path dlv;
     try {
       dlv = DlvTerminal.locate(config.debugger().path(), Optional.ofNullable(env.get("PATH")));

@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "continue", mixinStandardHelpOptions = true,
@@ -20,9 +20,7 @@ final class ContinueCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "SESSION", arity = "0..1",
-      description = "Sandbox id, NAMESPACE/ID or a unique prefix (default: the newest live one).")
-  String query;
+  @Mixin SessionArgs.Live session;
 
   ContinueCommand(Map<String, String> env) {
     this.env = env;
@@ -30,7 +28,7 @@ final class ContinueCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Session s = Registries.live(Registries.open(env), Optional.ofNullable(query));
+    Session s = Registries.live(Registries.open(env), session.query());
     Registries.orphaned(s).or(() -> Registries.unserved(s,
         Control.peek(s, Processes.linux(), Duration.ofSeconds(2)), Processes.linux()))
         .ifPresent(why -> {

@@ -24,9 +24,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "ide", mixinStandardHelpOptions = true,
@@ -50,10 +50,7 @@ final class IdeCommand implements Runnable {
 
     @Spec CommandSpec spec;
 
-    @Parameters(paramLabel = "SESSION", arity = "0..1",
-        description = "Sandbox id, NAMESPACE/ID or a unique prefix (default: the newest live"
-            + " one).")
-    String query;
+    @Mixin SessionArgs.Live session;
 
     @Option(names = "--source", paramLabel = "DIR",
         description = "Your checkout of the shim's source tree (default: ${workspaceFolder}).")
@@ -75,7 +72,7 @@ final class IdeCommand implements Runnable {
 
     @Override
     public Integer call() {
-      Session s = Registries.live(Registries.open(env), Optional.ofNullable(query));
+      Session s = Registries.live(Registries.open(env), session.query());
       PrintWriter err = spec.commandLine().getErr();
       warnIfAttachWouldWait(s, err);
       Optional<String> buildPath = Optional.ofNullable(from).or(() -> buildPath(s, err));

@@ -11,22 +11,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "logs", mixinStandardHelpOptions = true,
     description = {"Print a session's logs, live or ended.",
-        "katadbg's own (what the wrapper did, and why it failed), Delve's, and what the shim's",
-        "start wrote on stderr."})
+        "katadbg's own (what the wrapper did, and why it failed), Delve's, and what the shim's"
+            + " start wrote on stderr."})
 final class LogsCommand implements Callable<Integer> {
   private final Map<String, String> env;
 
   @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "SESSION", description = "Sandbox id, NAMESPACE/ID or a unique prefix.")
-  String query;
+  @Mixin SessionArgs.Any session;
 
   @Option(names = "--paths", description = "Print the log files' paths only, one per line.")
   boolean paths;
@@ -38,7 +37,7 @@ final class LogsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     SessionRegistry registry = Registries.open(env);
-    Session s = Registries.find(registry, query);
+    Session s = Registries.find(registry, session.query());
     PrintWriter out = spec.commandLine().getOut();
     for (Path log : List.of(s.log(), s.debuggerLog(), s.shimStderr())) {
       if (paths) {

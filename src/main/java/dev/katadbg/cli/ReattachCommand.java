@@ -13,29 +13,26 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "reattach", mixinStandardHelpOptions = true,
-    description = {"Give a wrapper session's shim a debugger of its own: detach the Delve that"
-        + " launched it (katadbg stop), attach a fresh one to the daemon (katadbg attach) and"
-        + " set the breakpoints again.",
-        "Delve 1.24 refuses new breakpoints once the shim's start process has exited, and"
-        + " (with wait_for_client) cannot halt the daemon before it first stops; an attached"
-        + " Delve has neither limit. Clients connected to the old debugger are dropped."})
+    description = {"Give a shim launched under Delve a debugger of its own, breakpoints kept.",
+        "Detaches the launching Delve, attaches a fresh one to the daemon and sets the"
+        + " breakpoints again. Only sessions whose Delve launched the shim need it (an older katadbg's follow-exec"
+        + " sessions); a wrapper session's daemon already has a Delve of its own. Refuses while"
+        + " the shim is stopped: detaching would resume it and lose the stop. Clients connected"
+        + " to the old debugger are dropped."})
 final class ReattachCommand implements Callable<Integer> {
   private final Map<String, String> env;
 
   @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "SESSION", arity = "0..1",
-      description = "Sandbox id, NAMESPACE/ID or a unique prefix (default: the newest live one).")
-  String query;
+  @Mixin SessionArgs.Live session;
 
   @Option(names = "--listen", paramLabel = "ADDR",
       description = "Where the new Delve listens (default: [debugger] listen of the config).")
@@ -48,7 +45,7 @@ final class ReattachCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     SessionRegistry registry = Registries.open(env);
-    Session s = Registries.live(registry, Optional.ofNullable(query));
+    Session s = Registries.live(registry, session.query());
     String name = s.namespace() + "/" + s.id();
     PrintWriter out = spec.commandLine().getOut();
     if (s.origin().attachedByDelve()) {

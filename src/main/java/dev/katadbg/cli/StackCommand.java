@@ -11,9 +11,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "stack", mixinStandardHelpOptions = true,
@@ -24,9 +24,7 @@ final class StackCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "SESSION", arity = "0..1",
-      description = "Sandbox id, NAMESPACE/ID or a unique prefix (default: the newest live one).")
-  String query;
+  @Mixin SessionArgs.Live session;
 
   @ArgGroup(exclusive = true)
   Which which;
@@ -57,7 +55,7 @@ final class StackCommand implements Callable<Integer> {
     }
     Optional<Long> g = which == null ? Optional.empty() : Optional.ofNullable(which.goroutine);
     boolean all = which != null && which.all;
-    List<GoroutineStack> stacks = ControlCommands.withControl(env, Optional.ofNullable(query),
+    List<GoroutineStack> stacks = ControlCommands.withControl(env, session.query(),
         c -> c.stacks(g, all, depth));
     PrintWriter out = spec.commandLine().getOut();
     if (json) {

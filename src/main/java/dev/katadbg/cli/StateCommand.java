@@ -4,12 +4,11 @@ import dev.katadbg.control.Control;
 import dev.katadbg.control.TargetState;
 import java.io.PrintWriter;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "state", mixinStandardHelpOptions = true,
@@ -20,9 +19,7 @@ final class StateCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "SESSION", arity = "0..1",
-      description = "Sandbox id, NAMESPACE/ID or a unique prefix (default: the newest live one).")
-  String query;
+  @Mixin SessionArgs.Live session;
 
   @Option(names = "--json", description = "Print a JSON object.")
   boolean json;
@@ -33,7 +30,7 @@ final class StateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    TargetState s = ControlCommands.withControl(env, Optional.ofNullable(query), Control::state);
+    TargetState s = ControlCommands.withControl(env, session.query(), Control::state);
     PrintWriter out = spec.commandLine().getOut();
     out.println(json ? ControlCommands.toJson(ControlCommands.json(s)) : s.describe());
     return ExitCode.OK;

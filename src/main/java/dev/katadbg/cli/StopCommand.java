@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "stop", mixinStandardHelpOptions = true,
@@ -24,8 +24,7 @@ final class StopCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "SESSION", description = "Sandbox id, NAMESPACE/ID or a unique prefix.")
-  String query;
+  @Mixin SessionArgs.Any session;
 
   @Option(names = "--kill", description = "Kill the shim too (its containers die with it).")
   boolean kill;
@@ -37,7 +36,7 @@ final class StopCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     SessionRegistry registry = Registries.open(env);
-    Session s = Registries.find(registry, query);
+    Session s = Registries.find(registry, session.query());
     PrintWriter out = spec.commandLine().getOut();
     if (!registry.isLive(s)) {
       registry.remove(s);
