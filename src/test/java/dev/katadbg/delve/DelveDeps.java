@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -125,15 +127,14 @@ final class DelveDeps {
   }
 
   /** Waits until {@code pid} is no longer running. */
-  static boolean awaitGone(long pid, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (running(pid)) {
-      if (System.nanoTime() - deadline >= 0) {
-        return false;
-      }
-      Thread.sleep(20);
+  static boolean awaitGone(long pid, Duration timeout) {
+    try {
+      Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(20)).pollInSameThread()
+          .until(() -> !running(pid));
+      return true;
+    } catch (ConditionTimeoutException e) {
+      return false;
     }
-    return true;
   }
 
   /** Kills each pid still running; for test clean-up. */

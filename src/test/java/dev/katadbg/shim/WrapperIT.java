@@ -638,20 +638,10 @@ class WrapperIT {
     Path dir = confDir.resolve("state/sessions/default/" + id);
     RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
         containerd.rootfs().toString(), id, "/bin/echo", "must not run");
-    JsonObject launched = null;
-    for (long end = System.nanoTime() + WAIT.toNanos(); launched == null
-        && System.nanoTime() < end; Thread.sleep(2)) {
-      try {
-        JsonObject rec = JsonParser.parseString(Files.readString(dir.resolve("session.json")))
-            .getAsJsonObject();
-        if (!rec.get("listen").getAsString().isEmpty()) {
-          launched = rec;
-        }
-      } catch (IOException | RuntimeException e) {
-        // Not written yet, or being replaced.
-      }
-    }
-    assertThat(launched).as("the record naming Delve").isNotNull();
+    // Every 2 ms: the window between the record naming Delve and the next write is short.
+    JsonObject launched = org.awaitility.Awaitility.await("the record naming Delve")
+        .atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2))
+        .pollInSameThread().until(() -> launchedRecord(dir), Optional::isPresent).orElseThrow();
     assertThat(launched.get("state").getAsString()).as("the test must act before the next"
         + " write; Delve answered too fast").isEqualTo("starting");
     Files.createDirectories(dir.resolve("session.json.tmp/blocker"));
@@ -1004,6 +994,17 @@ class WrapperIT {
   }
 
   /** Calls the wrapper's start the way containerd does, in {@code bundle}. */
+  /** The session record in {@code dir} once it names Delve; empty before or mid-rename. */
+  static Optional<JsonObject> launchedRecord(Path dir) {
+    try {
+      JsonObject rec = JsonParser.parseString(Files.readString(dir.resolve("session.json")))
+          .getAsJsonObject();
+      return Optional.of(rec).filter(r -> !r.get("listen").getAsString().isEmpty());
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
   static Process startWrapperDirectly(String id, Path bundle) throws IOException {
     return startWrapperDirectly(id, bundle,
         ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));

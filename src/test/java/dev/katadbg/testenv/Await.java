@@ -1,11 +1,15 @@
 package dev.katadbg.testenv;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
-/** Polling for a condition in end-to-end tests, with what was seen in the failure. */
+/**
+ * Polling for a value in end-to-end tests (Awaitility), with what was seen in the failure.
+ */
 public final class Await {
   private Await() {}
 
@@ -17,19 +21,17 @@ public final class Await {
    */
   public static <T> T until(String what, Duration wait, Supplier<Optional<T>> probe,
       Supplier<String> context) {
-    Instant deadline = Instant.now().plus(wait);
-    while (Instant.now().isBefore(deadline)) {
-      Optional<T> v = probe.get();
-      if (v.isPresent()) {
-        return v.get();
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what);
-      }
+    AtomicReference<T> seen = new AtomicReference<>();
+    try {
+      Awaitility.await(what).atMost(wait).pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(50)).pollInSameThread()
+          .until(() -> probe.get().map(v -> {
+            seen.set(v);
+            return true;
+          }).orElse(false));
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("timed out waiting for " + what + context.get());
     }
-    throw new AssertionError("timed out waiting for " + what + context.get());
+    return seen.get();
   }
 }

@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** The containerd child process: exactly the given environment, output appended to a log file. */
 final class ContainerdProcess {
@@ -41,34 +44,31 @@ final class ContainerdProcess {
 
   /** Polls {@code ctr version} until containerd answers; fails with the log tail otherwise. */
   void awaitReady(Ctr ctr, Duration timeout, Supplier<String> logTail) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    String last = null;
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("containerd exited with status " + process.exitValue()
-            + " while starting\n--- containerd log tail ---\n" + logTail.get());
-      }
-      try {
-        CommandResult r = ctr.run(PROBE_TIMEOUT, "version");
-        if (r.succeeded()) {
-          return;
-        }
-        last = r.describe();
-      } catch (AssertionError timedOut) {
-        // A restarted containerd takes its socket before it serves: it first loads the shims
-        // it had, and a halted one holds it up to the shim load timeout (5 s).
-        last = timedOut.getMessage();
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted waiting for containerd", e);
-      }
+    AtomicReference<String> last = new AtomicReference<>();
+    try {
+      Awaitility.await().atMost(timeout).pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(50)).pollInSameThread().until(() -> {
+            if (!process.isAlive()) {
+              throw new IllegalStateException("containerd exited with status "
+                  + process.exitValue() + " while starting\n--- containerd log tail ---\n"
+                  + logTail.get());
+            }
+            try {
+              CommandResult r = ctr.run(PROBE_TIMEOUT, "version");
+              last.set(r.describe());
+              return r.succeeded();
+            } catch (AssertionError timedOut) {
+              // A restarted containerd takes its socket before it serves: it first loads the
+              // shims it had, and a halted one holds it up to the shim load timeout (5 s).
+              last.set(timedOut.getMessage());
+              return false;
+            }
+          });
+    } catch (ConditionTimeoutException e) {
+      throw new IllegalStateException("containerd did not answer within " + timeout
+          + (last.get() != null ? "; last try: " + last.get() : "")
+          + "\n--- containerd log tail ---\n" + logTail.get());
     }
-    throw new IllegalStateException("containerd did not answer within " + timeout
-        + (last != null ? "; last try: " + last : "")
-        + "\n--- containerd log tail ---\n" + logTail.get());
   }
 
   long pid() {

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -447,10 +449,12 @@ public final class PrivateContainerd
    * Gives shims whose tasks were deleted a moment to exit by themselves: a shim removes its
    * socket from /run/containerd/s only then.
    */
-  private void awaitShimsExit() throws InterruptedException {
-    long deadline = System.nanoTime() + SHIM_EXIT_TIMEOUT.toNanos();
-    while (!shimPids().isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(20);
+  private void awaitShimsExit() {
+    try {
+      Awaitility.await().atMost(SHIM_EXIT_TIMEOUT).pollInterval(Duration.ofMillis(20))
+          .pollInSameThread().until(() -> shimPids().isEmpty());
+    } catch (ConditionTimeoutException e) {
+      // The ones left are killed next.
     }
   }
 

@@ -17,6 +17,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -392,13 +394,12 @@ class PrivateContainerdIT {
     }
   }
 
-  private static void await(BooleanSupplier condition, Supplier<String> what) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + WAIT + ": " + what.get());
-      }
-      Thread.sleep(50);
+  private static void await(BooleanSupplier condition, Supplier<String> what) {
+    try {
+      Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).pollInSameThread()
+          .until(condition::getAsBoolean);
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("not within " + WAIT + ": " + what.get());
     }
   }
 

@@ -13,6 +13,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Reads Linux's /proc: processes (to find what a private containerd left behind) and mounts.
@@ -94,14 +96,16 @@ final class Procfs {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
     }
     Set<Long> alive = new HashSet<>(pids);
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      alive.removeIf(Procfs::isGone);
-      if (alive.isEmpty() || System.nanoTime() > deadline) {
-        return alive;
-      }
-      Thread.sleep(20);
+    try {
+      Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(20)).pollInSameThread()
+          .until(() -> {
+            alive.removeIf(Procfs::isGone);
+            return alive.isEmpty();
+          });
+    } catch (ConditionTimeoutException e) {
+      // The ones still alive are the answer.
     }
+    return alive;
   }
 
   /** Sends a signal by name (e.g. "STOP", which Java cannot send) to processes still there. */

@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -335,14 +336,9 @@ class TtrpcClientServerTest {
             .isEqualTo(utf8("still"));
       }
       // The server logs a dropped peer on that peer's thread, which may run after our EOF.
-      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (System.nanoTime() < end && !(List.copyOf(log).stream()
-          .anyMatch(l -> l.contains("even stream id 4")) && List.copyOf(log).stream()
-          .anyMatch(l -> l.contains("maximum")))) {
-        Thread.sleep(10);
-      }
-      assertThat(List.copyOf(log)).anyMatch(l -> l.contains("even stream id 4"))
-          .anyMatch(l -> l.contains("maximum"));
+      Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+          .untilAsserted(() -> assertThat(List.copyOf(log))
+              .anyMatch(l -> l.contains("even stream id 4")).anyMatch(l -> l.contains("maximum")));
     }
   }
 }
