@@ -1,5 +1,6 @@
 package dev.katadbg.cli;
 
+import dev.katadbg.errors.ErrorLine;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

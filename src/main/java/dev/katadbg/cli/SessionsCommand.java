@@ -90,8 +90,8 @@ final class SessionsCommand implements Callable<Integer> {
       for (Session s : sessions) {
         Row r = registry.isLive(s) ? orphaned(s, asked, processes)
             .map(why -> new Row("orphaned", why))
-            .orElseGet(() -> row(s, Optional.ofNullable(asked.get(s))))
-            : row(s, Optional.empty());
+            .orElseGet(() -> asked.containsKey(s) ? asked(s, asked.get(s)) : recorded(s))
+            : recorded(s);
         out.printf(fmt, s.namespace(), abbrev(s.id()), r.state(), s.listen(), dlvColumn(s),
             s.shim().map(p -> "" + p.pid()).orElse("-"), r.info());
       }
@@ -115,20 +115,22 @@ final class SessionsCommand implements Callable<Integer> {
   /** What the table shows of a session: STATE and INFO. */
   record Row(String state, String info) {}
 
+  /** A session whose debugger was not asked: what katadbg recorded, and why or what next. */
+  static Row recorded(Session s) {
+    return new Row(s.state().name().toLowerCase(Locale.ROOT), s.reason().orElse(hint(s)));
+  }
+
   /**
-   * The debugger's view where it was asked ({@code asked} present): the recorded WAITING or
-   * RUNNING says only what the wrapper last did, the shim may have stopped at a breakpoint or
-   * moved on since.
+   * A session whose debugger was asked: its {@code answer} (empty when it did not answer)
+   * wins over the recorded WAITING or RUNNING, which says only what the wrapper last did; the
+   * shim may have stopped at a breakpoint or moved on since.
    */
-  static Row row(Session s, Optional<Optional<TargetState>> asked) {
-    String recorded = s.state().name().toLowerCase(Locale.ROOT);
-    if (asked.isEmpty()) {
-      return new Row(recorded, s.reason().orElse(hint(s)));
+  static Row asked(Session s, Optional<TargetState> answer) {
+    if (answer.isEmpty()) {
+      return new Row(s.state().name().toLowerCase(Locale.ROOT),
+          "its debugger does not answer at " + s.listen());
     }
-    if (asked.get().isEmpty()) {
-      return new Row(recorded, "its debugger does not answer at " + s.listen());
-    }
-    TargetState t = asked.get().get();
+    TargetState t = answer.get();
     return switch (t.status()) {
       case RUNNING -> new Row("running", "dlv connect " + s.listen());
       case EXITED -> new Row("exited", "the shim " + t.why());

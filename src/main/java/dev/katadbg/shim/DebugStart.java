@@ -12,6 +12,7 @@ import dev.katadbg.delve.DelveProcess;
 import dev.katadbg.delve.GoWindow;
 import dev.katadbg.delve.LaunchSpec;
 import dev.katadbg.elf.ElfBinary;
+import dev.katadbg.errors.ErrorLine;
 import dev.katadbg.handoff.ExecWatcher;
 import dev.katadbg.handoff.Handoff;
 import dev.katadbg.proc.Processes;
@@ -439,20 +440,12 @@ final class DebugStart {
     }
   }
 
+  /** katadbg's own failures are worded whole; anything else gets its causes in one line. */
   private static String reasonOf(Throwable e) {
     if (e instanceof SetupException || e instanceof DelveException) {
       return String.valueOf(e.getMessage());
     }
-    StringBuilder b = new StringBuilder();
-    String sep = "";
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      b.append(sep).append(t.getMessage() != null ? t.getMessage() : t.getClass().getName());
-      sep = ": ";
-      if (t.getCause() == t) {
-        break;
-      }
-    }
-    return b.toString();
+    return ErrorLine.of(e);
   }
 
   private DelveClient connect(DelveProcess delve, String listen, Duration timeout) {

@@ -34,8 +34,8 @@ class SessionRowTest {
 
   @Test
   void aRunningRecordStoppedAtABreakpointShowsTheStop() {
-    var r = SessionsCommand.row(session(SessionState.RUNNING), Optional.of(Optional.of(
-        stopped(CREATE, "/src/service.go", 118, Optional.of(new BreakpointRef(1, ""))))));
+    var r = SessionsCommand.asked(session(SessionState.RUNNING), Optional.of(
+        stopped(CREATE, "/src/service.go", 118, Optional.of(new BreakpointRef(1, "")))));
 
     assertThat(r.state()).isEqualTo("stopped");
     assertThat(r.info()).isEqualTo("breakpoint 1: " + CREATE + "() /src/service.go:118");
@@ -43,8 +43,8 @@ class SessionRowTest {
 
   @Test
   void aWaitingRecordWhoseShimMovedOnShowsRunning() {
-    var r = SessionsCommand.row(session(SessionState.WAITING), Optional.of(Optional.of(
-        new TargetState(Status.RUNNING, 11, "", Optional.empty(), Optional.empty(), 0, ""))));
+    var r = SessionsCommand.asked(session(SessionState.WAITING), Optional.of(
+        new TargetState(Status.RUNNING, 11, "", Optional.empty(), Optional.empty(), 0, "")));
 
     assertThat(r.state()).isEqualTo("running");
     assertThat(r.info()).isEqualTo("dlv connect 127.0.0.1:4000");
@@ -52,8 +52,8 @@ class SessionRowTest {
 
   @Test
   void aStopAtTheEntryPointIsWaitingForAClient() {
-    var r = SessionsCommand.row(session(SessionState.RUNNING), Optional.of(Optional.of(
-        stopped("", "", 0, Optional.empty()))));
+    var r = SessionsCommand.asked(session(SessionState.RUNNING), Optional.of(
+        stopped("", "", 0, Optional.empty())));
 
     assertThat(r.state()).isEqualTo("waiting");
     assertThat(r.info()).contains("halted before its first instruction");
@@ -61,7 +61,7 @@ class SessionRowTest {
 
   @Test
   void aDebuggerThatDoesNotAnswerKeepsTheRecordAndSaysSo() {
-    var r = SessionsCommand.row(session(SessionState.RUNNING), Optional.of(Optional.empty()));
+    var r = SessionsCommand.asked(session(SessionState.RUNNING), Optional.empty());
 
     assertThat(r.state()).isEqualTo("running");
     assertThat(r.info()).isEqualTo("its debugger does not answer at 127.0.0.1:4000");
@@ -75,7 +75,7 @@ class SessionRowTest {
     assertThat(SessionsCommand.asksDebugger(failed, false)).isFalse();
     assertThat(SessionsCommand.asksDebugger(session(SessionState.RUNNING), true)).isTrue();
     assertThat(SessionsCommand.asksDebugger(session(SessionState.RUNNING), false)).isFalse();
-    assertThat(SessionsCommand.row(failed, Optional.empty()))
+    assertThat(SessionsCommand.recorded(failed))
         .isEqualTo(new SessionsCommand.Row("failed", "Delve exited: boom"));
   }
 }

@@ -1,4 +1,4 @@
-package dev.katadbg.cli;
+package dev.katadbg.errors;
 
 import dev.katadbg.files.FileErrors;
 import java.nio.file.FileSystemException;
@@ -13,10 +13,10 @@ import java.util.Map;
  * line already holds is left out (wrappers often repeat them), and an exception without a
  * message is named by its class, so the line never reads "null".
  */
-final class ErrorLine {
+public final class ErrorLine {
   private ErrorLine() {}
 
-  static String of(Throwable e) {
+  public static String of(Throwable e) {
     List<String> parts = new ArrayList<>();
     Map<Throwable, Boolean> seen = new IdentityHashMap<>();
     String line = "";
