@@ -1,50 +1,25 @@
 package dev.katadbg.run;
 
-import com.google.gson.JsonParser;
 import dev.katadbg.config.KatadbgConfig;
-import dev.katadbg.shim.DebugShimStart;
-import dev.katadbg.task.EventsService;
-import dev.katadbg.task.TaskClient;
-import dev.katadbg.task.TaskEvents;
 import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session;
 import dev.katadbg.session.SessionControl;
 import dev.katadbg.session.SessionRegistry;
-import dev.katadbg.task.proto.CloseIORequest;
-import dev.katadbg.task.proto.ConnectRequest;
-import dev.katadbg.task.proto.ResizePtyRequest;
+import dev.katadbg.task.EventsService;
+import dev.katadbg.task.TaskEvents;
 import dev.katadbg.task.proto.CreateTaskRequest;
-import dev.katadbg.task.proto.DeleteRequest;
-import dev.katadbg.task.proto.KillRequest;
-import dev.katadbg.task.proto.ShutdownRequest;
-import dev.katadbg.task.proto.StartRequest;
-import dev.katadbg.task.proto.WaitRequest;
 import dev.katadbg.task.proto.WaitResponse;
 import dev.katadbg.ttrpc.CallOptions;
-import dev.katadbg.ttrpc.TtrpcClient;
 import dev.katadbg.ttrpc.TtrpcException;
 import dev.katadbg.ttrpc.TtrpcServer;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.io.Reader;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One container run with katadbg as the runtime manager, in containerd's order: the shim's
@@ -52,11 +27,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Shutdown, then the shim's {@code delete}. Events forwarded to our {@code TTRPC_ADDRESS} and the
  * shim's {@code log} FIFO go to stderr, the container's stdout and stderr to ours.
  *
+ * <p>The parts are containerd's runtime/v2 parts: the {@link Bundle}, the {@link ShimBinary},
+ * the {@link StdioRelays}, and the {@link TaskLifecycle} whose {@link RunState} says where the
+ * run is and what there is to undo.
+ *
  * <p>No call has a deadline unless the spec has one: a shim stopped at a breakpoint is simply
  * waited for. {@link #abort} (Ctrl-C) kills the container so the run winds down the normal way.
  */
 public final class ShimRun {
-  private static final String SIGKILL = "9";
   private static final Duration ABORT_GRACE = Duration.ofSeconds(10);
   /** Shims publish events asynchronously; the last ones may trail the Delete reply. */
   private static final Duration EVENT_GRACE = Duration.ofSeconds(5);
@@ -68,21 +46,9 @@ public final class ShimRun {
   private final PrintWriter out;
   private final PrintWriter err;
   private final Processes processes = Processes.linux();
-  private final AtomicBoolean aborted = new AtomicBoolean();
-  private final CountDownLatch finished = new CountDownLatch(1);
-  private final List<Thread> relays = new ArrayList<>();
-  private final List<String> topics = new ArrayList<>();
-
-  private volatile Path work;
-  private volatile Path bundle;
-  private volatile TtrpcServer events;
-  private volatile TaskClient task;
-  private volatile Optional<Path> logFifo = Optional.empty();
-  private volatile boolean created;
-  private volatile String address;
-  private volatile int shimPid;
-  private volatile Optional<Terminal> terminal = Optional.empty();
-  private volatile Optional<Path> sessionDir = Optional.empty();
+  private final TaskLifecycle lifecycle;
+  private final StdioRelays relays = new StdioRelays();
+  private final EventTopics topics = new EventTopics();
 
   public ShimRun(RunSpec spec, KatadbgConfig config, Map<String, String> env, InputStream in,
       PrintWriter out, PrintWriter err) {
@@ -92,52 +58,88 @@ public final class ShimRun {
     this.env = Map.copyOf(env);
     this.out = out;
     this.err = err;
+    this.lifecycle = new TaskLifecycle(spec.id());
   }
 
   /** Runs the container to its end; returns its exit status. */
   public int run() {
     try {
-      prepare();
-      startShim();
-      connect();
-      Path stdin = fifo(work.resolve("stdin"));
-      Path stdout = fifo(work.resolve("stdout"));
-      relay(stdout, out, "");
+      Bundle bundle = prepare();
+      startShim(bundle);
+      lifecycle.connect(callOptions());
+      Path stdin = bundle.makeFifo(StdioRelays.Role.STDIN);
+      Path stdout = bundle.makeFifo(StdioRelays.Role.STDOUT);
+      relays.fromFifo(StdioRelays.Role.STDOUT, stdout, out, "");
       CreateTaskRequest.Builder create = CreateTaskRequest.newBuilder().setId(spec.id())
-          .setBundle(bundle.toString()).setStdin(stdin.toString())
+          .setBundle(bundle.dir().toString()).setStdin(stdin.toString())
           .setStdout(stdout.toString()).setTerminal(spec.tty());
       if (!spec.tty()) {
         // With a terminal the console carries both: containerd sends no stderr then.
-        Path stderr = fifo(work.resolve("stderr"));
-        relay(stderr, err, "");
+        Path stderr = bundle.makeFifo(StdioRelays.Role.STDERR);
+        relays.fromFifo(StdioRelays.Role.STDERR, stderr, err, "");
         create.setStderr(stderr.toString());
       }
-      int pid = task.create(create.build()).getPid();
-      created = true;
+      int pid = lifecycle.create(create.build());
       note("created " + spec.id() + ", pid " + pid);
-      if (aborted.get()) {
+      if (lifecycle.state().interrupted()) {
         throw new RunException("interrupted");
       }
       if (spec.tty()) {
         setUpTerminal();
       }
       // After Create: the shim has opened its end, so opening ours does not block.
-      relayStdin(stdin);
-      task.start(StartRequest.newBuilder().setId(spec.id()).build());
-      WaitResponse w = task.waitFor(WaitRequest.newBuilder().setId(spec.id()).build());
-      joinRelays();
+      relays.toFifo(stdin, in, lifecycle::closeStdin);
+      lifecycle.start();
+      WaitResponse w = lifecycle.awaitExit();
+      relays.awaitOutput();
       note("exited with status " + w.getExitStatus());
       return w.getExitStatus();
     } catch (TtrpcException e) {
-      throw new RunException(address == null ? e.getMessage()
-          : "the shim at " + address + " failed: " + e.getMessage(), e);
+      Optional<String> address = lifecycle.state().address();
+      throw new RunException(address.isEmpty() ? e.getMessage()
+          : "the shim at " + address.get() + " failed: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new RunException(e.getMessage(), e);
     } finally {
-      terminal.ifPresent(Terminal::restore);
+      lifecycle.state().terminal().ifPresent(Terminal::restore);
       cleanup();
-      finished.countDown();
+      lifecycle.end();
     }
+  }
+
+  /** The bundle with its log relay, and the socket the shim's events come to. */
+  private Bundle prepare() throws IOException {
+    Bundle bundle = Bundle.create(config.stateDir(), spec);
+    lifecycle.madeBundle(bundle);
+    relays.fromFifo(StdioRelays.Role.LOG, bundle.fifo(StdioRelays.Role.LOG), err, "shim: ");
+    Path socket = bundle.work().resolve("events.sock");
+    TtrpcServer events = EventsService.register(TtrpcServer.builder(), e -> {
+      note("event " + TaskEvents.describe(e));
+      topics.received(e.getTopic());
+    }).log(this::note).serve(socket);
+    lifecycle.prepared(events);
+    return bundle;
+  }
+
+  private ShimBinary shimBinary(Bundle bundle, TtrpcServer events) {
+    return new ShimBinary(spec, config, env, bundle, events.socket());
+  }
+
+  private void startShim(Bundle bundle) throws IOException {
+    ShimBinary.StartReply reply = shimBinary(bundle, lifecycle.state().events().orElseThrow())
+        .start(this::note);
+    lifecycle.debugSession(reply.sessionDir());
+    String address = ShimBinary.parseAddress(reply.text());
+    lifecycle.started(address);
+    note("shim listens on " + address);
+  }
+
+  private CallOptions callOptions() {
+    CallOptions opts = CallOptions.none().withNamespace(spec.namespace());
+    if (spec.timeout().isPresent()) {
+      opts = opts.withTimeout(spec.timeout().get());
+    }
+    return opts;
   }
 
   /**
@@ -151,7 +153,7 @@ public final class ShimRun {
       note("stdin is not a terminal: the container's terminal keeps its default size");
       return;
     }
-    terminal = t;
+    lifecycle.terminal(t.get());
     resize();
     try {
       sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), sig -> {
@@ -168,53 +170,19 @@ public final class ShimRun {
   private void resize() throws TtrpcException {
     Optional<Terminal.Size> size = Terminal.size();
     if (size.isPresent() && size.get().rows() > 0 && size.get().columns() > 0) {
-      task.resizePty(ResizePtyRequest.newBuilder().setId(spec.id())
-          .setWidth(size.get().columns()).setHeight(size.get().rows()).build());
+      lifecycle.resize(size.get());
     }
   }
 
   private void resizeQuietly() {
+    RunState s = lifecycle.state();
     try {
-      if (created && !finishedRun()) {
+      if (s.created() && !s.ended()) {
         resize();
       }
     } catch (TtrpcException e) {
       // The container may have just exited; the next resize or the run's end says more.
     }
-  }
-
-  private boolean finishedRun() {
-    return finished.getCount() == 0;
-  }
-
-  /**
-   * Our stdin to the container's stdin FIFO; at its end the FIFO is closed and CloseIO sent,
-   * as ctr does, so a command reading stdin (cat) sees its end too.
-   */
-  private void relayStdin(Path fifo) {
-    Thread t = new Thread(() -> {
-      try (var w = Files.newOutputStream(fifo)) {
-        byte[] buf = new byte[8192];
-        for (int n; (n = in.read(buf)) >= 0; ) {
-          if (n > 0) {
-            w.write(buf, 0, n);
-            w.flush();
-          }
-        }
-      } catch (IOException e) {
-        // The container's stdin went away (it exited): nothing more to send.
-      }
-      TaskClient c = task;
-      if (c != null && !finishedRun() && !aborted.get()) {
-        try {
-          c.closeIO(CloseIORequest.newBuilder().setId(spec.id()).setStdin(true).build());
-        } catch (TtrpcException e) {
-          // Exited meanwhile: its stdin is closed anyway.
-        }
-      }
-    }, "relay stdin " + fifo);
-    t.setDaemon(true);
-    t.start();
   }
 
   /**
@@ -223,31 +191,30 @@ public final class ShimRun {
    * path's own calls; after a grace period the caller exits anyway.
    */
   public void abort() {
-    if (!aborted.compareAndSet(false, true)) {
+    if (!lifecycle.interrupt()) {
       return;
     }
-    terminal.ifPresent(Terminal::restore);
+    lifecycle.state().terminal().ifPresent(Terminal::restore);
     note("interrupted: killing " + spec.id());
-    TaskClient t = task;
+    RunState s = lifecycle.state();
     boolean killed = false;
-    if (t != null && created) {
+    if (s.task().isPresent() && s.created()) {
       try {
-        t.ttrpc().call(TaskClient.SERVICE, "Kill", KillRequest.newBuilder().setId(spec.id())
-            .setSignal(Integer.parseInt(SIGKILL)).setAll(true).build(),
-            com.google.protobuf.Empty.parser(), t.options().withTimeout(ABORT_GRACE));
+        lifecycle.kill(ABORT_GRACE);
         killed = true;
       } catch (TtrpcException e) {
         note("kill failed: " + e.getMessage());
       }
     }
     try {
-      if (!killed || !finished.await(ABORT_GRACE.toSeconds(), TimeUnit.SECONDS)) {
+      if (!killed || !lifecycle.awaitEnd(ABORT_GRACE)) {
         // The shim cannot answer (stopped in the debugger, or before Create returned): end it,
         // and its debugger, so the blocked call fails and the run cleans up.
         endShim();
       }
-      if (!finished.await(ABORT_GRACE.toSeconds() * 2, TimeUnit.SECONDS)) {
-        note("the run did not wind down; leaving " + (work == null ? "nothing" : work));
+      if (!lifecycle.awaitEnd(ABORT_GRACE.multipliedBy(2))) {
+        note("the run did not wind down; leaving " + lifecycle.state().bundle()
+            .map(b -> b.work().toString()).orElse("nothing"));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -265,14 +232,11 @@ public final class ShimRun {
       note("ending the shim and its debugger (session " + s.get().dir() + ")");
       new SessionControl(processes).stop(s.get(), true);
     }
-    int pid = shimPid;
+    int pid = lifecycle.state().shimPid();
     if (pid > 0) {
       processes.get(pid).ifPresent(p -> processes.kill(p.pid(), p.startTime()));
     }
-    TaskClient t = task;
-    if (t != null) {
-      t.close();
-    }
+    lifecycle.disconnect();
   }
 
   private Optional<Session> debugSession() {
@@ -283,191 +247,42 @@ public final class ShimRun {
         r -> processes.isAlive(r.pid(), r.startTime())).get(spec.namespace(), spec.id());
   }
 
-  private void prepare() throws IOException {
-    Path runs = config.stateDir().resolve("run");
-    Files.createDirectories(runs);
-    Files.setPosixFilePermissions(config.stateDir(), PosixFilePermissions.fromString("rwx------"));
-    work = workDir(runs);
-    if (spec.bundle().isPresent()) {
-      bundle = spec.bundle().get();
-      if (!Files.isRegularFile(bundle.resolve("config.json"))) {
-        throw new RunException("bundle " + bundle + " has no config.json");
-      }
-    } else {
-      // Named by the id: the runc shim's delete finds its state in ../<id>/ of its cwd, as in
-      // containerd's layout (.../io.containerd.runtime.v2.task/<ns>/<id>).
-      bundle = work.resolve(spec.id());
-      Files.createDirectory(bundle);
-      Path rootfs = spec.rootfs().get();
-      if (!Files.isDirectory(rootfs)) {
-        throw new RunException("rootfs " + rootfs + " is not a directory");
-      }
-      Files.writeString(bundle.resolve("config.json"),
-          OciConfig.json(rootfs, spec.command(), spec.namespace(), spec.id(),
-              spec.tty()));
-    }
-    // The shim's daemon opens "log" in its cwd for writing and blocks until it has a reader.
-    Path log = bundle.resolve("log");
-    if (!Files.exists(log)) {
-      fifo(log);
-      logFifo = Optional.of(log);
-    }
-    relay(log, err, "shim: ");
-    Path socket = work.resolve("events.sock");
-    events = EventsService.register(TtrpcServer.builder(), e -> {
-      note("event " + TaskEvents.describe(e));
-      synchronized (topics) {
-        topics.add(e.getTopic());
-        topics.notifyAll();
-      }
-    }).log(this::note).serve(socket);
-  }
-
   /**
-   * A short unpredictable name: unix socket paths must fit in 108 bytes, and the id is already
-   * in the bundle's name.
+   * Undoes what the run's state says was done, each step on its own: Delete, Shutdown, the
+   * shim's delete, the debug session, our sockets and files.
    */
-  private static Path workDir(Path runs) throws IOException {
-    java.security.SecureRandom rnd = new java.security.SecureRandom();
-    for (int i = 0; ; i++) {
-      Path p = runs.resolve(String.format("%08x", rnd.nextInt()));
-      try {
-        return Files.createDirectory(p,
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      } catch (java.nio.file.FileAlreadyExistsException e) {
-        if (i > 10) {
-          throw e;
-        }
-      }
-    }
-  }
-
-  /** -address: containerd's own socket; the runc shim only hashes it into its socket path. */
-  private String containerdAddress() {
-    return work.resolve("containerd.sock").toString();
-  }
-
-  private List<String> shimFlags() {
-    return List.of("-namespace", spec.namespace(), "-address", containerdAddress(),
-        "-publish-binary", "/bin/true", "-id", spec.id());
-  }
-
-  private Map<String, String> shimEnv() {
-    Map<String, String> e = new HashMap<>(env);
-    e.put("GOMAXPROCS", "2");
-    e.put("TTRPC_ADDRESS", events.socket().toString());
-    return e;
-  }
-
-  private void startShim() throws IOException {
-    List<String> args = new ArrayList<>(shimFlags());
-    args.add("start");
-    byte[] reply;
-    if (spec.debug()) {
-      DebugShimStart.Result r = DebugShimStart.start(config, shimEnv(), bundle, spec.shim(),
-          args, ProcessBuilder.Redirect.from(new File("/dev/null")));
-      if (r.error().isPresent()) {
-        throw new RunException("shim start under the debugger failed: " + r.error().get());
-      }
-      sessionDir = r.sessionDir();
-      note("debug session " + r.sessionDir().map(Path::toString).orElse("?")
-          + " (katadbg sessions shows where Delve listens)");
-      reply = r.reply().get();
-    } else {
-      reply = runShim(args, "start");
-    }
-    address = parseAddress(new String(reply, StandardCharsets.UTF_8));
-    note("shim listens on " + address);
-  }
-
-  /** Plain text (Go shims) or JSON {"address": ...} (shim protocol v3 replies). */
-  static String parseAddress(String reply) {
-    String r = reply.strip();
-    if (r.startsWith("{")) {
-      return JsonParser.parseString(r).getAsJsonObject().get("address").getAsString();
-    }
-    if (r.isEmpty()) {
-      throw new RunException("the shim's start printed no address");
-    }
-    return r;
-  }
-
-  private byte[] runShim(List<String> args, String what) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(spec.shim().toString());
-    cmd.addAll(args);
-    Path errFile = work.resolve("shim-" + what + ".stderr");
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(bundle.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .redirectError(errFile.toFile());
-    pb.environment().clear();
-    pb.environment().putAll(shimEnv());
-    Process p = pb.start();
-    byte[] stdout = p.getInputStream().readAllBytes();
-    try {
-      int code = p.waitFor();
-      if (code != 0) {
-        String why = Files.readAllLines(errFile).stream().filter(l -> !l.isBlank())
-            .reduce((a, b) -> b).orElse("exit status " + code);
-        throw new RunException("shim " + what + " failed: " + why);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RunException("interrupted during shim " + what);
-    }
-    return stdout;
-  }
-
-  private void connect() throws TtrpcException {
-    CallOptions opts = CallOptions.none().withNamespace(spec.namespace());
-    if (spec.timeout().isPresent()) {
-      opts = opts.withTimeout(spec.timeout().get());
-    }
-    task = new TaskClient(TtrpcClient.connect(TaskClient.socketPath(address)), opts);
-    // Connect also tells us the daemon's pid, for a forced cleanup.
-    shimPid = task.connect(ConnectRequest.newBuilder().setId(spec.id()).build()).getShimPid();
-  }
-
-  /** Delete, Shutdown, the shim's delete, our sockets and files; each step on its own. */
   private void cleanup() {
-    TaskClient t = task;
-    if (t != null) {
-      if (created) {
+    RunState s = lifecycle.state();
+    if (s.task().isPresent()) {
+      if (lifecycle.hasTask()) {
         try {
-          var d = t.delete(DeleteRequest.newBuilder().setId(spec.id()).build());
+          var d = lifecycle.delete();
           note("deleted " + spec.id() + " (exit status " + d.getExitStatus() + ")");
-          awaitEvent("/tasks/delete", EVENT_GRACE);
+          if (topics.timedOut("/tasks/delete", EVENT_GRACE)) {
+            note("no /tasks/delete event from the shim within " + EVENT_GRACE.toSeconds()
+                + "s");
+          }
         } catch (TtrpcException e) {
           note("delete failed: " + e.getMessage());
         }
       }
       try {
-        t.shutdown(ShutdownRequest.newBuilder().setId(spec.id()).build());
+        lifecycle.shutdown();
       } catch (TtrpcException e) {
         note("shutdown failed: " + e.getMessage());
       }
-      t.close();
+      s.task().get().close();
     }
-    if (address != null) {
-      List<String> args = new ArrayList<>(shimFlags());
-      args.addAll(List.of("-bundle", bundle.toString(), "delete"));
+    if (s.address().isPresent()) {
       try {
-        runShim(args, "delete");
+        shimBinary(s.bundle().get(), s.events().get()).delete();
       } catch (IOException | RuntimeException e) {
         note("shim delete: " + e.getMessage());
       }
     }
-    endDebugSession();
-    if (events != null) {
-      events.close();
-    }
-    logFifo.ifPresent(f -> unblockAndRemove(f));
-    if (work != null) {
-      for (String f : List.of("stdin", "stdout", "stderr")) {
-        unblockAndRemove(work.resolve(f));
-      }
-      deleteTree(work);
-    }
+    endDebugSession(s.sessionDir());
+    s.events().ifPresent(TtrpcServer::close);
+    s.bundle().ifPresent(b -> b.remove(relays, this::note));
   }
 
   /**
@@ -475,7 +290,7 @@ public final class ShimRun {
    * target, so it is stopped (with whatever shim it still holds) and the session's directory
    * removed, on every path out of the run.
    */
-  private void endDebugSession() {
+  private void endDebugSession(Optional<Path> sessionDir) {
     if (!spec.debug()) {
       return;
     }
@@ -489,113 +304,7 @@ public final class ShimRun {
       }
       registry.remove(session);
     });
-    sessionDir.filter(Files::isDirectory).ifPresent(ShimRun::deleteTree);
-  }
-
-  private void awaitEvent(String topic, Duration grace) {
-    long end = System.nanoTime() + grace.toNanos();
-    synchronized (topics) {
-      while (!topics.contains(topic)) {
-        long left = end - System.nanoTime();
-        if (left <= 0) {
-          note("no " + topic + " event from the shim within " + grace.toSeconds() + "s");
-          return;
-        }
-        try {
-          TimeUnit.NANOSECONDS.timedWait(topics, left);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-      }
-    }
-  }
-
-  /** A relay still blocked opening a FIFO nobody opened for writing is released first. */
-  private void unblockAndRemove(Path fifo) {
-    for (Thread r : relays) {
-      if (r.getName().endsWith(fifo.toString()) && r.isAlive()) {
-        Thread opener = new Thread(() -> {
-          try (var w = Files.newOutputStream(fifo)) {
-            w.flush();
-          } catch (IOException e) {
-            // Gone already.
-          }
-        });
-        opener.setDaemon(true);
-        opener.start();
-        try {
-          r.join(1000);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    }
-    try {
-      Files.deleteIfExists(fifo);
-    } catch (IOException e) {
-      note("cannot remove " + fifo + ": " + e.getMessage());
-    }
-  }
-
-  /** The container's output may still be in flight when Wait returns. */
-  private void joinRelays() {
-    for (Thread r : relays) {
-      if (r.getName().endsWith("/stdout") || r.getName().endsWith("/stderr")) {
-        try {
-          r.join(5000);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    }
-  }
-
-  private void relay(Path fifo, Writer to, String prefix) {
-    Thread t = new Thread(() -> {
-      try (InputStream in = Files.newInputStream(fifo);
-          Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
-        char[] buf = new char[8192];
-        boolean lineStart = true;
-        for (int n; (n = r.read(buf)) > 0; ) {
-          synchronized (to) {
-            if (prefix.isEmpty()) {
-              to.write(buf, 0, n);
-            } else {
-              for (int i = 0; i < n; i++) {
-                if (lineStart) {
-                  to.write(prefix);
-                }
-                to.write(buf[i]);
-                lineStart = buf[i] == '\n';
-              }
-            }
-            to.flush();
-          }
-        }
-      } catch (IOException e) {
-        // The FIFO was removed or the writer vanished: nothing more to relay.
-      }
-    }, "relay " + fifo);
-    t.setDaemon(true);
-    relays.add(t);
-    t.start();
-  }
-
-  private static Path fifo(Path p) throws IOException {
-    try {
-      Process mk = new ProcessBuilder("mkfifo", "-m", "0600", p.toString())
-          .redirectErrorStream(true)
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-      String msg = new String(mk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (mk.waitFor() != 0) {
-        throw new IOException("mkfifo " + p + ": " + msg.strip());
-      }
-      return p;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted creating " + p);
-    }
+    sessionDir.filter(Files::isDirectory).ifPresent(Bundle::deleteTree);
   }
 
   private void note(String line) {
@@ -607,14 +316,6 @@ public final class ShimRun {
 
   /** The daemon's pid, once connected (0 before). */
   public int shimPid() {
-    return shimPid;
-  }
-
-  private static void deleteTree(Path dir) {
-    try (var walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // Best effort: a leftover dir under the state dir is harmless.
-    }
+    return lifecycle.state().shimPid();
   }
 }
