@@ -10,6 +10,7 @@ import dev.katadbg.cli.Main;
 import dev.katadbg.delve.DebuggerState;
 import dev.katadbg.delve.DelveAddress;
 import dev.katadbg.delve.DelveClient;
+import dev.katadbg.testenv.Await;
 import dev.katadbg.testenv.TestDirs;
 import dev.katadbg.testenv.TestEnv;
 import java.io.File;
@@ -20,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -382,16 +382,8 @@ class RunIT {
     return l;
   }
 
-  static <T> T await(String what, Supplier<Optional<T>> probe) throws InterruptedException {
-    Instant end = Instant.now().plus(WAIT);
-    while (Instant.now().isBefore(end)) {
-      Optional<T> v = probe.get();
-      if (v.isPresent()) {
-        return v.get();
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("timed out waiting for " + what);
+  static <T> T await(String what, Supplier<Optional<T>> probe) {
+    return Await.until(what, WAIT, probe, () -> "");
   }
 
   static String utf8(byte[] b) {
