@@ -1,9 +1,10 @@
 package dev.katadbg.cli;
 
 import dev.katadbg.control.Control;
+import dev.katadbg.control.ControlException;
+import dev.katadbg.control.TargetState;
 import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -29,15 +30,24 @@ final class ContinueCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Session s = Registries.live(Registries.open(env), session.query());
-    Registries.orphaned(s).or(() -> Registries.unserved(s,
-        Control.peek(s, Processes.linux(), Duration.ofSeconds(2)), Processes.linux()))
-        .ifPresent(why -> {
-      // Running it on would leave a shim nobody serves, with its containers, for good.
-      throw new CliException(ExitCode.FAILURE, "not continuing " + s.namespace() + "/" + s.id()
-          + ": " + why);
+    String name = s.namespace() + "/" + s.id();
+    Processes processes = Processes.linux();
+    // Running it on would leave a shim nobody serves, with its containers, for good.
+    Registries.orphaned(s).ifPresent(why -> {
+      throw new CliException(ExitCode.FAILURE, "not continuing " + name + ": " + why);
     });
-    Control.Continued c = ControlCommands.withControl(env,
-        Optional.of(s.namespace() + "/" + s.id()), Control::continueTarget);
+    Control.Continued c;
+    try (Control control = Control.connect(s, processes)) {
+      TargetState now = control.state();
+      Optional<String> unserved = Registries.unserved(s, Optional.of(now), processes);
+      if (unserved.isPresent()) {
+        throw new CliException(ExitCode.FAILURE, "not continuing " + name + ": "
+            + unserved.get());
+      }
+      c = control.continueTarget(now);
+    } catch (ControlException e) {
+      throw new CliException(ExitCode.FAILURE, e.getMessage());
+    }
     spec.commandLine().getOut().println(c.describe());
     return ExitCode.OK;
   }

@@ -2,6 +2,7 @@ package dev.katadbg.cli;
 
 import dev.katadbg.errors.ErrorLine;
 import java.io.PrintWriter;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import picocli.CommandLine;
@@ -10,14 +11,23 @@ import picocli.CommandLine.Command;
 /** {@code katadbg}: the command line. Each subcommand is thin; the work is in the packages. */
 @Command(name = "katadbg", mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Debug containerd shim v2 runtimes (Kata, runc, ...) under Delve.",
-    subcommands = {SessionsCommand.class, LogsCommand.class, StopCommand.class, PsCommand.class,
-        AttachCommand.class, ReattachCommand.class, DetachCommand.class, ConnectCommand.class, StateCommand.class,
-        BreakCommand.class, ContinueCommand.class, StackCommand.class, IdeCommand.class,
-        RunCommand.class, ShimCommand.class, InstallCommand.class, UninstallCommand.class,
-        DoctorCommand.class, TimeoutsCommand.class,
-        CommandLine.HelpCommand.class})
+    description = "Debug containerd shim v2 runtimes (Kata, runc, ...) under Delve.")
 public final class Main implements Runnable {
+  /**
+   * The subcommands, in the order the help lists them. Only the one a call names is built:
+   * picocli builds each command's model by reflection, and all of them cost a query command
+   * more than its own work.
+   */
+  static final List<Class<?>> SUBCOMMANDS = List.of(SessionsCommand.class, LogsCommand.class,
+      StopCommand.class, PsCommand.class, AttachCommand.class, ReattachCommand.class,
+      DetachCommand.class, ConnectCommand.class, StateCommand.class, BreakCommand.class,
+      ContinueCommand.class, StackCommand.class, IdeCommand.class, RunCommand.class,
+      ShimCommand.class, InstallCommand.class, UninstallCommand.class, DoctorCommand.class,
+      TimeoutsCommand.class, CommandLine.HelpCommand.class);
+  private static final Map<String, Class<?>> BY_NAME = SUBCOMMANDS.stream().collect(
+      java.util.stream.Collectors.toUnmodifiableMap(
+          c -> c.getAnnotation(Command.class).name(), c -> c));
+
   /** Set (not empty, not 0): a failing command prints its stack trace after its one line. */
   static final String DEBUG_ENV = "KATADBG_DEBUG";
 
@@ -31,7 +41,11 @@ public final class Main implements Runnable {
   /** The testable entry: parses, runs and maps every outcome to an {@link ExitCode}. */
   public static int run(PrintWriter out, PrintWriter err, Map<String, String> env,
       String... args) {
-    CommandLine cl = new CommandLine(new Main(), new Factory(env));
+    Factory factory = new Factory(env);
+    CommandLine cl = new CommandLine(new Main(), factory);
+    for (Class<?> c : needed(args)) {
+      cl.addSubcommand(c);
+    }
     cl.setOut(out);
     cl.setErr(err);
     boolean debug = !env.getOrDefault(DEBUG_ENV, "").isEmpty()
@@ -49,6 +63,19 @@ public final class Main implements Runnable {
       return ExitCode.USAGE;
     });
     return cl.execute(args);
+  }
+
+  /**
+   * The subcommands a call needs: the one it names; none for {@code --version}; all of them
+   * for {@code help COMMAND}, the top-level help and a mistyped name (picocli suggests one).
+   */
+  static List<Class<?>> needed(String... args) {
+    if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+      return List.of();
+    }
+    Class<?> named = args.length > 0 ? BY_NAME.get(args[0]) : null;
+    return named == null || named == CommandLine.HelpCommand.class ? SUBCOMMANDS
+        : List.of(named);
   }
 
   public static void main(String[] args) {

@@ -252,8 +252,19 @@ public final class Control implements AutoCloseable {
    *
    * @throws ControlException if the target has exited
    */
+  /**
+   * How long a continue waits for Delve's answer before it reports the shim resumed. Delve
+   * answers at once only when the continue failed or the process ended; it answers a refused
+   * continue within milliseconds, and `continue` is typed and polled as often as `state`.
+   */
+  static final java.time.Duration CONTINUE_ANSWER = java.time.Duration.ofMillis(25);
+
   public Continued continueTarget() {
-    TargetState s = state();
+    return continueTarget(state());
+  }
+
+  /** Continues a target whose state the caller has just asked ({@link #state}). */
+  public Continued continueTarget(TargetState s) {
     if (s.status() == Status.RUNNING) {
       return Continued.of(Continued.Outcome.ALREADY_RUNNING);
     }
@@ -267,7 +278,7 @@ public final class Control implements AutoCloseable {
       CompletableFuture<DebuggerState> done = client.continueAsync();
       DebuggerState st;
       try {
-        st = done.get(200, TimeUnit.MILLISECONDS);
+        st = done.get(CONTINUE_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
         return Continued.of(Continued.Outcome.RESUMED);
       } catch (ExecutionException e) {

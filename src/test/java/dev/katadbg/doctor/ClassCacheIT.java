@@ -44,6 +44,8 @@ class ClassCacheIT {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().remove("KATADBG_JAVA");
     pb.environment().put("KATADBG_CONFIG", dir.resolve("none.toml").toString());
+    // The launcher's own JVM, not a resident server that would outlive this copy.
+    pb.environment().put("KATADBG_SERVER", "0");
     Process p = pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
         .start();
     var err = p.getErrorStream();
