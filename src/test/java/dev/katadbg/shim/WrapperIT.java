@@ -919,17 +919,7 @@ class WrapperIT {
 
       assertThat(Files.isDirectory(Path.of(s.get("bundle").getAsString())))
           .as("the bundle containerd leaves").isTrue();
-      assertThat(alive(s, "shim")).as("the halted shim").isTrue();
-      assertThat(katadbg("sessions").stdout()).containsPattern(id + "\\s+orphaned\\s")
-          .contains("the runtime manager that started it (pid ")
-          .contains("katadbg stop --kill default/" + id);
-      CommandResult cont = katadbg("continue", id);
-      assertThat(cont.exitCode()).as(cont.describe()).isEqualTo(1);
-      assertThat(cont.stderr()).contains("not continuing default/" + id);
-      CommandResult stop = katadbg("stop", "--kill", id);
-      assertThat(stop.exitCode()).as(stop.describe()).isZero();
-      await("the shim and its Delve ended", () -> Optional.of(s)
-          .filter(j -> !alive(j, "shim") && !alive(j, "debugger")));
+      assertOrphanedAndStopKillEndsIt(id, s, "the runtime manager that started it (pid ");
     } finally {
       writeConfig(Map.of());
     }
@@ -955,12 +945,17 @@ class WrapperIT {
     await("containerd to give up " + id + " and remove its bundle", () -> Optional.of(bundle)
         .filter(b -> !Files.isDirectory(b)));
 
+    assertOrphanedAndStopKillEndsIt(id, s, "its runtime manager dropped it (the bundle ");
+  }
+
+  /** The halted shim is listed orphaned for {@code why}, not continued, and stop --kill ends it. */
+  void assertOrphanedAndStopKillEndsIt(String id, JsonObject s, String why) {
     assertThat(alive(s, "shim")).as("the halted shim").isTrue();
     assertThat(katadbg("sessions").stdout()).containsPattern(id + "\\s+orphaned\\s")
-        .contains("katadbg stop --kill default/" + id);
+        .contains(why).contains("katadbg stop --kill default/" + id);
     CommandResult cont = katadbg("continue", id);
     assertThat(cont.exitCode()).as(cont.describe()).isEqualTo(1);
-    assertThat(cont.stderr()).contains("not continuing default/" + id);
+    assertThat(cont.stderr()).contains("not continuing default/" + id).contains(why);
     CommandResult stop = katadbg("stop", "--kill", id);
     assertThat(stop.exitCode()).as(stop.describe()).isZero();
     await("the shim and its Delve ended", () -> Optional.of(s)
