@@ -302,12 +302,20 @@ class WrapperIT {
   }
 
   // (e) bad inputs, each with its one-line reason and nothing left running.
-  @Test
-  void missingShimBinaryIsAClearErrorAndStartsNothing() throws Exception {
-    writeConfig("/nonexistent/containerd-shim-kata-v2", Map.of("wait_for_client", "false"));
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"missing", "not executable"})
+  void missingShimBinaryIsAClearErrorAndStartsNothing(String how) throws Exception {
+    Path shim = Path.of("/nonexistent/containerd-shim-kata-v2");
+    if (how.equals("not executable")) {
+      shim = confDir.resolve("containerd-shim-noexec-v2");
+      Files.copy(env.debugShim(), shim, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Files.setPosixFilePermissions(shim, java.nio.file.attribute.PosixFilePermissions
+          .fromString("rw-r--r--"));
+    }
+    writeConfig(shim.toString(), Map.of("wait_for_client", "false"));
     String id = uniqueId("noshim");
     CommandResult r = runExpectingFailure(id);
-    assertThat(r.stderr()).contains("katadbg: shim binary /nonexistent/containerd-shim-kata-v2"
+    assertThat(r.stderr()).contains("katadbg: shim binary " + shim
         + " does not exist or is not executable: fix [shim] binary");
     JsonObject s = sessions().stream().filter(j -> j.get("id").getAsString().equals(id))
         .findFirst().orElseThrow();
