@@ -16,10 +16,9 @@ NRUN=${NRUN:-9}
 [ -x target/katadbg/libexec/katadbg-client ] || mvn -B -q -ntp package -DskipTests
 source "$root/scripts/lib/private-containerd.sh"
 source "$root/scripts/lib/start-bench.sh"
-trap 'ctr -a "$sock" -n "$sb_ns" task kill -s KILL q1 >/dev/null 2>&1; pc_cleanup; rm -rf "$srv"' EXIT
+# pc_cleanup removes $base and with it the server's socket (KATADBG_SERVER_DIR): it ends.
+trap 'ctr -a "$sock" -n "$sb_ns" task kill -s KILL q1 >/dev/null 2>&1; pc_cleanup' EXIT
 trap 'exit 130' INT TERM
-srv=$(mktemp -d /run/katadbg-bench-cli.XXXXXX)
-export KATADBG_SERVER_DIR=$srv/cli
 pc_start benchcli
 pids='github.com/containerd/containerd/runtime/v2/runc/task.(*service).Pids'
 pc_katadbg_config false "$pids"

@@ -43,6 +43,8 @@ pc_katadbg_config() { # pc_katadbg_config WAIT_FOR_CLIENT [BREAKPOINT]
     printf '\n[state]\ndir = "%s/katadbg"\n' "$base"
   } > "$base/katadbg.toml"
   export KATADBG_CONFIG="$base/katadbg.toml"
+  # The query commands' resident server, private to this run: removing $base ends it.
+  export KATADBG_SERVER_DIR="$base/cli"
 }
 
 pc_cleanup() {
