@@ -33,8 +33,14 @@ fi
 java=$(readlink -f "$java")
 m=$(major "$java")
 echo "katadbg's launchers run $java (Java $m)"
+# From Java 23 the JVM warns on stderr the first time a library (protobuf-java) uses
+# sun.misc.Unsafe's memory access (JEP 471/498): such a line would land in a command's output
+# or, from the wrapper, in the runtime manager's reply. Older JVMs refuse the option.
+opts=
+[ "$m" -ge 23 ] && opts=--sun-misc-unsafe-memory-access=allow
 for f in "$dist"/bin/*; do
-  sed "s|@JAVA@|$java|g" "$f" > "$f.tmp" && chmod 755 "$f.tmp" && mv "$f.tmp" "$f"
+  sed -e "s|@JAVA@|$java|g" -e "s|@JAVA_OPTS@|$opts|g" "$f" > "$f.tmp" && chmod 755 "$f.tmp" \
+    && mv "$f.tmp" "$f"
 done
 
 lib=$dist/lib
@@ -46,7 +52,7 @@ fi
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/katadbg-training.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 # shellcheck disable=SC2086
-"$java" $flags "$out" -Xlog:disable -Xlog:all=error:stderr -cp "$lib/katadbg.jar" \
+"$java" $flags $opts "$out" -Xlog:disable -Xlog:all=error:stderr -cp "$lib/katadbg.jar" \
   dev.katadbg.cli.CacheTraining "$scratch" "$lib/katadbg.jar" </dev/null >"$scratch/log" 2>&1 || {
   echo "the class cache's training run failed:"; cat "$scratch/log"; exit 1; }
 cache=${out#*=}

@@ -58,6 +58,20 @@ class ShimCallIT {
     assertThat(Files.readString(Path.of("/proc", Integer.toString(pid), "cmdline")))
         .startsWith("/bin/sleep");
 
+    // As installed: the launcher's JVM (Temurin 25 here) must not add its warnings about the
+    // protobuf library's use of sun.misc.Unsafe to a command's output.
+    Process launched = new ProcessBuilder(TestEnv.get().dist().resolve("bin/katadbg").toString(),
+        "shim", "call", socket, "State", "{\"id\":\"" + id + "\"}")
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    String launchedOut = new String(launched.getInputStream().readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8);
+    String launchedErr = new String(launched.getErrorStream().readAllBytes(),
+        java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(launched.waitFor()).as(launchedErr).isZero();
+    assertThat(launchedErr).isEmpty();
+    assertThat(JsonParser.parseString(launchedOut).getAsJsonObject().get("id").getAsString())
+        .isEqualTo(id);
+
     CommandResult pids = katadbg("shim", "call", socket, "pids", "{\"id\":\"" + id + "\"}");
     assertThat(pids.exitCode()).as(pids.describe()).isZero();
     JsonArray procs = JsonParser.parseString(pids.stdout()).getAsJsonObject()
