@@ -24,7 +24,11 @@ say() { printf 'setup-env: %s\n' "$*" >&2; }
 
 [ "$(id -u)" = 0 ] || { say "must run as root (apt-get, containerd and ptrace need it)"; exit 2; }
 
-apt_packages=(containerd runc busybox-static gdb tmux golang-github-containerd-containerd-dev ca-certificates gcc libc6-dev)
+apt_packages=(containerd runc busybox-static gdb tmux golang-github-containerd-containerd-dev ca-certificates gcc libc6-dev
+  # The Rust test shim (src/test/rust/rustshim) from Debian's toolchain and packaged crates, and
+  # gdbserver to debug it (issue #14).
+  rustc cargo librust-ttrpc-dev librust-protobuf-dev librust-protobuf-codegen-pure-dev
+  librust-nix-dev gdbserver)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -213,6 +217,20 @@ if [ ! -x "$garbage_shim" ] || [ "$garbage_src/main.go" -nt "$garbage_shim" ]; t
   (cd "$garbage_src" && GOROOT="$goroot" GO111MODULE=off GOPATH=/nonexistent GOCACHE="$deps/gocache" \
      GOFLAGS= CGO_ENABLED=0 "$goroot/bin/go" build -gcflags='all=-N -l' -o "$garbage_shim.tmp" . )
   mv "$garbage_shim.tmp" "$garbage_shim"
+fi
+
+# The Rust test shim (issue #14): a shim v2-style program built offline from Debian's rustc,
+# cargo and packaged crates (its .cargo/config.toml names Debian's registry and /usr/bin/rustc,
+# ahead of any rustup toolchain). Rebuilt when a source is newer than the binary.
+rust_src="$root/src/test/rust/rustshim"
+rust_shim="$deps/rustshim/containerd-shim-rustproto-v2"
+if [ ! -x "$rust_shim" ] || [ -n "$(find "$rust_src" -newer "$rust_shim" -type f 2>/dev/null | head -1)" ]; then
+  say "building the Rust test shim into .deps/rustshim (about 3 minutes the first time)"
+  (cd "$rust_src" && CARGO_TARGET_DIR="$deps/rustshim-target" /usr/bin/cargo build -q)
+  mkdir -p "$deps/rustshim"
+  cp "$deps/rustshim-target/debug/containerd-shim-rustproto-v2" "$deps/rustshim-target/debug/shimctl" \
+    "$deps/rustshim/"
+  readelf -S "$rust_shim" | grep -q '\.debug_info' || { say "$rust_shim has no DWARF"; exit 1; }
 fi
 
 # containerd 2.1's own runc shim, built from sid's containerd 2.1 Go source the same way (debug,

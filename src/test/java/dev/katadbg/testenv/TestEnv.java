@@ -46,6 +46,12 @@ public final class TestEnv {
      */
     FAKE_GARBAGE_SHIM("FAKE garbage-printing test shim (src/test/go/garbageshim)",
         deps -> deps.resolve("fake-garbage-shim/containerd-shim-garbage-v2")),
+    /**
+     * A shim v2-style Rust program (src/test/rust/rustshim) with DWARF, built by setup-env from
+     * Debian's Rust and packaged crates: Kata's runtime-rs daemonizes the same way.
+     */
+    RUST_SHIM("Rust test shim (src/test/rust/rustshim)",
+        deps -> deps.resolve("rustshim/containerd-shim-rustproto-v2")),
     /** Delve from Debian sid: the newest packaged Delve (Go 1.25 to 1.27). */
     DLV_1_27("Delve 1.27.1 (Debian sid)", deps -> deps.resolve("dlv-1.27/usr/bin/dlv")),
     GO("Go 1.24", deps -> deps.resolve("trixie/usr/lib/go-1.24/bin/go")),
