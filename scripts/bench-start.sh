@@ -91,6 +91,13 @@ for v in "${variants[@]}"; do
 done
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN { if (x+0 > 0 && y+0 > 0) printf "%.2f", x/y; else print "-" }'; }
 echo "  katadbg/minimal $(ratio "${med[c]}" "${med[b]}")   katadbg/alone $(ratio "${med[c]}" "${med[a]}")"
+# Each (c) session's log says when Delve was launched, counted from the wrapper's exec by the
+# kernel (10 ms ticks): the JVM's start-up and katadbg's steps before the debugger.
+launched=$(cat "$base"/katadbg/sessions/"$sb_ns"/c*/katadbg.log 2>/dev/null \
+  | sed -n "s/.*; launched \([0-9]*\) ms after the wrapper's exec.*/\1/p" \
+  | awk '{print $1 * 1000000}' | median_ms || true)
+echo "  (c) wrapper exec to Delve launched: median ${launched:--} ms, java $(sed -n \
+  's/^exec .*"${KATADBG_JAVA:-\([^}]*\)}".*/\1/p' "$dist/bin/containerd-shim-katadbg-v2")${KATADBG_JAVA:+, KATADBG_JAVA=$KATADBG_JAVA (no class cache)}"
 echo "  load $(load) at end, $(nproc) cores"
 if [ ${#notes[@]} -gt 0 ]; then
   echo "  notes:"; printf '    %s\n' "${notes[@]}"

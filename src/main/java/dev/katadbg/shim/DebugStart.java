@@ -209,7 +209,8 @@ final class DebugStart {
     Reaper.delveStarted(a.session.dir(), a.session.debugger());
     a.save(a.session);
     a.log.info("delve " + p.dlv() + " pid " + a.delve.pid() + " attaching to the daemon "
-        + a.daemon.pid() + ", listening on " + p.listen());
+        + a.daemon.pid() + ", listening on " + p.listen() + "; launched " + sinceExec()
+        + " after the wrapper's exec");
     DelveClient client = connect(a.delve, p.listen(), dbg.startTimeout());
     a.client = client;
     if (dbg.checkGoVersion()) {
@@ -513,6 +514,23 @@ final class DebugStart {
     // The start process has exited; its pid is kept for the record (start time unknown: 0).
     return h.startPid().isPresent()
         ? Optional.of(new ProcessRef(h.startPid().getAsInt(), 0)) : Optional.empty();
+  }
+
+  /**
+   * The time since this wrapper was exec'd, as the kernel counts it (10 ms ticks since boot in
+   * /proc/self/stat against /proc/uptime, one clock): what the JVM's start-up and the steps
+   * before Delve cost a start, for the session log and the benchmark. The JDK's start instant
+   * is no use here: it adds the boot time in whole seconds.
+   */
+  private String sinceExec() {
+    try {
+      String up = Files.readString(Path.of("/proc/uptime"), StandardCharsets.US_ASCII);
+      double now = Double.parseDouble(up.substring(0, up.indexOf(' ')));
+      long started = self().startTime();
+      return started <= 0 ? "? ms" : Math.round(now * 1000 - started * 10) + " ms";
+    } catch (IOException | RuntimeException e) {
+      return "? ms";
+    }
   }
 
   /** The runtime manager that ran this wrapper, for telling later whether it still waits. */
