@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -21,11 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 class StdioRelaysTest {
   @TempDir Path dir;
 
-  static void awaitStopped(StdioRelays r, StdioRelays.Role role) throws InterruptedException {
-    Instant end = Instant.now().plus(Duration.ofSeconds(10));
-    while (r.running(role) && Instant.now().isBefore(end)) {
-      Thread.sleep(10);
-    }
+  static void awaitStopped(StdioRelays r, StdioRelays.Role role) {
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(10)).until(() -> !r.running(role));
   }
 
   @Test
