@@ -4,6 +4,8 @@ import dev.katadbg.config.ConfigException;
 import dev.katadbg.config.KatadbgConfig;
 import dev.katadbg.control.ControlException;
 import dev.katadbg.control.DlvTerminal;
+import dev.katadbg.control.GdbTerminal;
+import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,9 +18,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "connect", mixinStandardHelpOptions = true,
-    description = {"Run the dlv terminal client (dlv connect) on a session, in this terminal.",
-        "Delve debugs the shim's daemon alone: set breakpoints and continue. 'quit' leaves"
-            + " the session running; 'quit -c' also continues the shim. Exits with dlv's status."})
+    description = {"Run the debugger's terminal client on a session, in this terminal.",
+        "Delve (dlv connect) debugs the shim's daemon alone: set breakpoints and continue."
+            + " 'quit' leaves the session running; 'quit -c' also continues the shim.",
+        "gdb (a gdb session): started connected to the session's gdbserver, with its"
+            + " breakpoints; katadbg's own gdb lets go meanwhile and takes the shim back after"
+            + " 'quit', which leaves the shim as it is. Exits with the client's status."})
 final class ConnectCommand implements Callable<Integer> {
   private final Map<String, String> env;
 
@@ -39,6 +44,9 @@ final class ConnectCommand implements Callable<Integer> {
       throw new CliException(ExitCode.FAILURE, e.getMessage());
     }
     Session s = Registries.live(Registries.open(env), session.query());
+    if (s.kind() == Session.DebuggerKind.GDB) {
+      return gdb(config, s);
+    }
     Path dlv;
     try {
       dlv = DlvTerminal.locate(config.debugger().path(), Optional.ofNullable(env.get("PATH")));
@@ -59,6 +67,43 @@ final class ConnectCommand implements Callable<Integer> {
       throw new CliException(ExitCode.FAILURE, "cannot run " + dlv + ": " + e.getMessage());
     }
     return p.waitFor();
+  }
+
+  /** gdb's terminal on a gdb session: katadbg's keeper gdb lets go while it runs. */
+  private int gdb(KatadbgConfig config, Session s) throws InterruptedException {
+    Path gdb;
+    try {
+      gdb = DlvTerminal.locate(config.debugger().gdb(), Optional.ofNullable(env.get("PATH")),
+          "[debugger] gdb", "install gdb or set [debugger] gdb in the katadbg config");
+    } catch (ControlException e) {
+      throw new CliException(ExitCode.NOT_FOUND, e.getMessage());
+    }
+    java.io.PrintWriter err = spec.commandLine().getErr();
+    err.println("katadbg: connecting gdb to " + s.namespace() + "/" + s.id() + " at "
+        + s.listen() + "; 'quit' leaves the shim as it is and katadbg's gdb takes it back");
+    err.flush();
+    GdbTerminal.Handover h;
+    try {
+      h = GdbTerminal.takeOver(s, Processes.linux());
+    } catch (ControlException e) {
+      throw new CliException(ExitCode.FAILURE, e.getMessage());
+    }
+    ignoreInterrupts();
+    int status;
+    try {
+      ProcessBuilder pb = new ProcessBuilder(GdbTerminal.command(gdb, s, h)).inheritIO();
+      pb.environment().putAll(GdbTerminal.environment(env));
+      status = pb.start().waitFor();
+    } catch (IOException e) {
+      err.println("katadbg: cannot run " + gdb + ": " + e.getMessage());
+      status = ExitCode.FAILURE;
+    }
+    try {
+      err.println("katadbg: " + GdbTerminal.giveBack(s, Processes.linux()));
+    } catch (ControlException e) {
+      throw new CliException(ExitCode.FAILURE, e.getMessage());
+    }
+    return status;
   }
 
   @SuppressWarnings("restriction")

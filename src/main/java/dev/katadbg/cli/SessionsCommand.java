@@ -132,13 +132,13 @@ final class SessionsCommand implements Callable<Integer> {
     }
     TargetState t = answer.get();
     return switch (t.status()) {
-      case RUNNING -> new Row("running", "dlv connect " + s.listen());
+      case RUNNING -> new Row("running", connectHint(s));
       case EXITED -> new Row("exited", "the shim " + t.why());
       case STOPPED -> {
         ThreadInfo th = t.thread().orElseThrow();
         if (t.beforeFirstInstruction()) {
-          yield new Row("waiting", "halted before its first instruction: katadbg connect, or"
-              + " dlv connect " + s.listen());
+          yield new Row("waiting", "halted before its first instruction: katadbg connect"
+              + (s.kind() == Session.DebuggerKind.GDB ? "" : ", or " + connectHint(s)));
         }
         yield new Row("stopped", t.why() + ": " + th.function() + "() " + th.file() + ":"
             + th.line());
@@ -153,11 +153,19 @@ final class SessionsCommand implements Callable<Integer> {
 
   private static String hint(Session s) {
     return switch (s.state()) {
-      case WAITING -> "halted before its first instruction: katadbg connect, or dlv connect";
-      case RUNNING -> "dlv connect " + s.listen();
+      case WAITING -> "halted before its first instruction: katadbg connect"
+          + (s.kind() == Session.DebuggerKind.GDB ? "" : ", or dlv connect");
+      case RUNNING -> connectHint(s);
       case GONE, FAILED, STOPPED -> "katadbg logs " + s.namespace() + "/" + s.id();
       default -> "";
     };
+  }
+
+  /** How a person gets in: Delve's own client, or katadbg's gdb (its keeper holds gdbserver). */
+  static String connectHint(Session s) {
+    return s.kind() == Session.DebuggerKind.GDB
+        ? "gdb: katadbg connect " + s.namespace() + "/" + s.id()
+        : "dlv connect " + s.listen();
   }
 
   private static String abbrev(String id) {

@@ -62,7 +62,7 @@ final class StackCommand implements Callable<Integer> {
       JsonArray a = new JsonArray();
       for (GoroutineStack s : stacks) {
         JsonObject o = new JsonObject();
-        o.addProperty("goroutine", s.goroutineId());
+        o.addProperty(s.thread() ? "thread" : "goroutine", s.goroutineId());
         o.add("frames", ControlCommands.json(s.frames()));
         a.add(o);
       }
@@ -70,7 +70,7 @@ final class StackCommand implements Callable<Integer> {
       return ExitCode.OK;
     }
     for (GoroutineStack s : stacks) {
-      out.println("goroutine " + s.goroutineId() + ":");
+      out.println(s.label() + ":");
       int i = 0;
       for (StackFrame f : s.frames()) {
         out.printf("%3d  %s()%n       %s:%d%n", i++, f.function(), f.file(), f.line());

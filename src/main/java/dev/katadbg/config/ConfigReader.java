@@ -23,7 +23,8 @@ final class ConfigReader {
   private static final Map<String, Set<String>> KNOWN = Map.of(
       "shim", Set.of("binary"),
       "debugger", Set.of("path", "listen", "wait_for_client", "follow_exec_regex", "breakpoints",
-          "start_timeout", "on_failure", "check_go_version", "target"),
+          "start_timeout", "on_failure", "check_go_version", "target", "kind", "gdb",
+          "gdbserver"),
       "state", Set.of("dir"));
 
   private final Path source;
@@ -53,7 +54,10 @@ final class ConfigReader {
           duration("debugger.start_timeout").orElse(d.startTimeout()),
           string("debugger.on_failure").map(this::onFailure).orElse(d.onFailure()),
           bool("debugger.check_go_version").orElse(d.checkGoVersion()),
-          string("debugger.target").map(this::target).orElse(d.target()));
+          string("debugger.target").map(this::target).orElse(d.target()),
+          string("debugger.kind").map(this::kind).orElse(d.kind()),
+          string("debugger.gdb").orElse(d.gdb()),
+          string("debugger.gdbserver").orElse(d.gdbserver()));
       return new KatadbgConfig(Optional.of(source),
           path("shim.binary"),
           debugger,
@@ -162,6 +166,14 @@ final class ConfigReader {
       return KatadbgConfig.Target.valueOf(v.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw bad("debugger.target", "must be \"daemon\" or \"start\", not \"" + v + "\"");
+    }
+  }
+
+  private KatadbgConfig.Kind kind(String v) {
+    try {
+      return KatadbgConfig.Kind.valueOf(v.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw bad("debugger.kind", "must be \"auto\", \"delve\" or \"gdb\", not \"" + v + "\"");
     }
   }
 

@@ -38,7 +38,10 @@ public record KatadbgConfig(
       Duration startTimeout,
       OnFailure onFailure,
       boolean checkGoVersion,
-      Target target) {
+      Target target,
+      Kind kind,
+      String gdb,
+      String gdbserver) {
 
     public DebuggerSettings {
       if (path.isBlank()) {
@@ -46,6 +49,10 @@ public record KatadbgConfig(
       }
       breakpoints = List.copyOf(breakpoints);
       java.util.Objects.requireNonNull(target, "debugger.target");
+      java.util.Objects.requireNonNull(kind, "debugger.kind");
+      if (gdb.isBlank() || gdbserver.isBlank()) {
+        throw new IllegalArgumentException("debugger.gdb and debugger.gdbserver must not be empty");
+      }
       if (startTimeout.isNegative() || startTimeout.isZero()) {
         throw new IllegalArgumentException("debugger.start_timeout must be positive");
       }
@@ -53,8 +60,16 @@ public record KatadbgConfig(
 
     public static DebuggerSettings defaults() {
       return new DebuggerSettings("dlv", new ListenPolicy.Tcp("127.0.0.1", 0), true,
-          Optional.empty(), List.of(), Duration.ofSeconds(30), OnFailure.FAIL, true, Target.DAEMON);
+          Optional.empty(), List.of(), Duration.ofSeconds(30), OnFailure.FAIL, true, Target.DAEMON, Kind.AUTO, "gdb", "gdbserver");
     }
+  }
+
+  /** Which debugger a shim's daemon is handed to. */
+  public enum Kind {
+    /** Delve for a Go binary (its ELF carries Go build info), gdb for any other. */
+    AUTO,
+    DELVE,
+    GDB
   }
 
   /** Which process of a shim's start the debugger gets. */

@@ -17,21 +17,27 @@ public final class DlvTerminal {
    * @throws ControlException if no executable is found
    */
   public static Path locate(String configured, Optional<String> pathVariable) {
+    return locate(configured, pathVariable, "[debugger] path",
+        "install Delve 1.21+ or set [debugger] path in the katadbg config");
+  }
+
+  /** A debugger's client, configured by {@code key}; {@code fix} says what to do without it. */
+  public static Path locate(String configured, Optional<String> pathVariable, String key,
+      String fix) {
     if (configured.contains("/")) {
       Path p = Path.of(configured);
       if (Files.isExecutable(p)) {
         return p;
       }
-      throw new ControlException("[debugger] path " + configured + " is not an executable file"
-          + " (install Delve 1.21+ or fix the path in the katadbg config)");
+      throw new ControlException(key + " " + configured + " is not an executable file (" + fix
+          + ")");
     }
     for (String dir : pathVariable.orElse("").split(":")) {
       if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, configured))) {
         return Path.of(dir, configured);
       }
     }
-    throw new ControlException("'" + configured + "' is not on PATH (install Delve 1.21+ or set"
-        + " [debugger] path in the katadbg config)");
+    throw new ControlException("'" + configured + "' is not on PATH (" + fix + ")");
   }
 
   /** {@code dlv connect ADDRESS}: the server already has the daemon, nothing to type first. */

@@ -92,10 +92,11 @@ public record TargetState(
         // A daemon handed over before its first instruction is at the ELF entry, which has
         // no Go function or source: say so instead of "() :0".
         String at = beforeFirstInstruction()
-            ? "its entry point, before any Go code ran"
+            ? "its entry point, before any of its code ran"
             : t.function() + "() " + t.file() + ":" + t.line();
         yield p + (why().equals("halted") ? "halted at " + at : "stopped at " + why() + ": " + at)
-            + " (thread " + t.id() + ", goroutine " + t.goroutineId() + ")"
+            + " (thread " + t.id() + (t.goroutineId() > 0 ? ", goroutine " + t.goroutineId() : "")
+            + ")"
             + (note.isEmpty() ? "" : "\n  " + note);
       }
       case RUNNING -> p + "running" + (note.isEmpty() ? "" : " (" + note + ")");

@@ -81,7 +81,7 @@ final class ShimBinary {
       }
       sessionDir = r.sessionDir();
       note.accept("debug session " + r.sessionDir().map(Path::toString).orElse("?")
-          + " (katadbg sessions shows where Delve listens)");
+          + " (katadbg sessions shows where its debugger listens)");
       reply = r.reply().get();
     } else {
       reply = run(args, "start");

@@ -16,6 +16,8 @@ import java.io.IOException;
 public final class Reaper {
   /** In a session's directory: Delve's "PID STARTTIME", written once the wrapper launched it. */
   public static final String DELVE_PID = "dlv.pid";
+  /** In a session's directory: the debugger's name for the reaper's words, if not Delve. */
+  public static final String DEBUGGER_NAME = "debugger.name";
   /** In a session's directory: the wrapper is done with the start, whatever its outcome. */
   public static final String WRAPPER_DONE = "wrapper.done";
   /** In a session's directory: one line, why its shim or Delve ended, once the reaper saw it. */
@@ -36,26 +38,28 @@ public final class Reaper {
   // (killed, crashed) is followed within moments by the shim's own death when it was stopped at
   // a breakpoint, since the int3 the dead Delve left in the code is then executed (SIGTRAP).
   private static final String END_DELVE_WITH_SHIM = """
+      dn=Delve
+      read -r dn 2>/dev/null <"$dir/debugger.name"
       while alive $s $st && alive $d $dt; do sleep 0.2; done
       if alive $d $dt; then
         kill -TERM $d
         n=0; while [ $n -lt 20 ] && alive $d $dt; do sleep 0.1; n=$((n + 1)); done
         alive $d $dt && kill -KILL $d
-        ended "the shim (pid $s) exited; katadbg ended its Delve (pid $d)"
+        ended "the shim (pid $s) exited; katadbg ended its $dn (pid $d)"
       elif alive $s $st; then
         n=0; while [ $n -lt 20 ] && alive $s $st; do sleep 0.1; n=$((n + 1)); done
         if alive $s $st; then
-          ended "Delve (pid $d) ended while the shim (pid $s) ran under it; the shim runs on" \
+          ended "$dn (pid $d) ended while the shim (pid $s) ran under it; the shim runs on" \
             "without a debugger, and a breakpoint left in its code will kill it (SIGTRAP)" \
             "if reached: katadbg stop --kill ends it"
         else
-          ended "Delve (pid $d) ended while the shim (pid $s) ran under it, and the shim died" \
-            "right after: a breakpoint the dead Delve left in its code (SIGTRAP), likely"
+          ended "$dn (pid $d) ended while the shim (pid $s) ran under it, and the shim died" \
+            "right after: a breakpoint the dead $dn left in its code (SIGTRAP), likely"
         fi
       else
         # Within one poll: a shim's own exit leaves its Delve running, so this is Delve's death
         # taking the shim with it, or something that killed both.
-        ended "Delve (pid $d) and the shim (pid $s) ended together: a shim stopped at a" \
+        ended "$dn (pid $d) and the shim (pid $s) ended together: a shim stopped at a" \
           "breakpoint dies of it (SIGTRAP) when its Delve is killed, likely what happened"
       fi
       exit 0
@@ -81,7 +85,7 @@ public final class Reaper {
           read -r d dt 2>/dev/null <"$dir/dlv.pid"
           [ -n "$d" ] && alive $d $dt && kill -KILL $d
           ended "the wrapper was killed before it replied (its caller gave up):" \
-            "katadbg's guard ended the daemon and Delve"
+            "katadbg's guard ended the daemon and its debugger"
           exit 0
         fi
         sleep 0.05
@@ -93,7 +97,8 @@ public final class Reaper {
   private Reaper() {}
 
   /**
-   * Starts a reaper that ends {@code debugger} once {@code shim} has exited, and writes why the
+   * Starts a reaper that ends {@code debugger} (Delve, or the name in {@link #DEBUGGER_NAME})
+   * once {@code shim} has exited, and writes why the
    * session ended into {@code dir}'s {@link #ENDED_FILE} and log.
    */
   public static void start(ProcessRef shim, ProcessRef debugger, java.nio.file.Path dir) {
@@ -115,6 +120,16 @@ public final class Reaper {
   /** Tells the guard of the session in {@code dir} which Delve to end with the daemon. */
   public static void delveStarted(java.nio.file.Path dir, ProcessRef delve) {
     PidFile.write(dir.resolve(DELVE_PID), delve);
+  }
+
+  /**
+   * As {@link #delveStarted}, for another debugger: {@code name} is how the session's reason
+   * names it ("gdb").
+   */
+  public static void debuggerStarted(java.nio.file.Path dir, ProcessRef debugger, String name)
+      throws IOException {
+    java.nio.file.Files.writeString(dir.resolve(DEBUGGER_NAME), name + "\n");
+    PidFile.write(dir.resolve(DELVE_PID), debugger);
   }
 
   /** Tells the guard of the session in {@code dir} that the wrapper is done with the start. */

@@ -26,7 +26,8 @@ public record Session(
     Optional<ProcessRef> shim,
     List<String> breakpoints,
     Instant created,
-    Origin origin) {
+    Origin origin,
+    DebuggerKind kind) {
 
   /** containerd's own rule for ids and namespaces; it also keeps them safe as path elements. */
   public static final Pattern ID = Pattern.compile("[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*");
@@ -41,6 +42,16 @@ public record Session(
     Objects.requireNonNull(created);
     breakpoints = List.copyOf(breakpoints);
     Objects.requireNonNull(origin);
+    Objects.requireNonNull(kind);
+  }
+
+  /** A session under Delve. */
+  public Session(String id, String namespace, Path dir, Optional<Path> bundle, Path shimBinary,
+      String listen, SessionState state, Optional<String> reason, ProcessRef debugger,
+      Optional<ProcessRef> startProcess, Optional<ProcessRef> shim, List<String> breakpoints,
+      Instant created, Origin origin) {
+    this(id, namespace, dir, bundle, shimBinary, listen, state, reason, debugger, startProcess,
+        shim, breakpoints, created, origin, DebuggerKind.DELVE);
   }
 
   /** A session the wrapper launched (the shim started under Delve). */
@@ -49,7 +60,16 @@ public record Session(
       Optional<ProcessRef> startProcess, Optional<ProcessRef> shim, List<String> breakpoints,
       Instant created) {
     this(id, namespace, dir, bundle, shimBinary, listen, state, reason, debugger, startProcess,
-        shim, breakpoints, created, Origin.LAUNCHED);
+        shim, breakpoints, created, Origin.LAUNCHED, DebuggerKind.DELVE);
+  }
+
+  /**
+   * Which debugger serves the session. Its {@link #debugger()} process is Delve's server, or for
+   * gdb the session's keeper gdb (gdbserver is the keeper's child and dies with it).
+   */
+  public enum DebuggerKind {
+    DELVE,
+    GDB
   }
 
   /**
@@ -92,22 +112,27 @@ public record Session(
 
   public Session withState(SessionState s, Optional<String> why) {
     return new Session(id, namespace, dir, bundle, shimBinary, listen, s, why, debugger,
-        startProcess, shim, breakpoints, created, origin);
+        startProcess, shim, breakpoints, created, origin, kind);
   }
 
   public Session withDebugger(ProcessRef d, String listenAddress) {
     return new Session(id, namespace, dir, bundle, shimBinary, listenAddress, state, reason, d,
-        startProcess, shim, breakpoints, created, origin);
+        startProcess, shim, breakpoints, created, origin, kind);
   }
 
   public Session withProcesses(Optional<ProcessRef> start, Optional<ProcessRef> daemon) {
     return new Session(id, namespace, dir, bundle, shimBinary, listen, state, reason, debugger,
-        start, daemon, breakpoints, created, origin);
+        start, daemon, breakpoints, created, origin, kind);
   }
 
   public Session withBreakpoints(List<String> locations) {
     return new Session(id, namespace, dir, bundle, shimBinary, listen, state, reason, debugger,
-        startProcess, shim, locations, created, origin);
+        startProcess, shim, locations, created, origin, kind);
+  }
+
+  public Session withKind(DebuggerKind k) {
+    return new Session(id, namespace, dir, bundle, shimBinary, listen, state, reason, debugger,
+        startProcess, shim, breakpoints, created, origin, k);
   }
 
   /** The session's log of what katadbg did, with Delve's own output beside it. */
@@ -115,8 +140,9 @@ public record Session(
     return dir.resolve("katadbg.log");
   }
 
+  /** Delve's output, or the session's gdb's (machine interface records). */
   public Path debuggerLog() {
-    return dir.resolve("dlv.log");
+    return dir.resolve(kind == DebuggerKind.GDB ? "gdb.mi" : "dlv.log");
   }
 
   public Path shimStderr() {

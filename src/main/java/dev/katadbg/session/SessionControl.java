@@ -5,6 +5,8 @@ import dev.katadbg.delve.DebuggerState;
 import dev.katadbg.delve.DelveAddress;
 import dev.katadbg.delve.DelveClient;
 import dev.katadbg.delve.DelveException;
+import dev.katadbg.gdb.GdbException;
+import dev.katadbg.gdb.Keeper;
 import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session.ProcessRef;
 import java.time.Duration;
@@ -18,6 +20,7 @@ import java.util.concurrent.TimeoutException;
 public final class SessionControl {
   private static final Duration CONNECT = Duration.ofSeconds(5);
   private static final Duration HALT = Duration.ofSeconds(3);
+  private static final Duration CALL = Duration.ofSeconds(10);
 
   private final Processes processes;
 
@@ -58,6 +61,9 @@ public final class SessionControl {
       s.shim().ifPresent(this::awaitGone);
       return Outcome.KILLED;
     }
+    if (s.kind() == Session.DebuggerKind.GDB) {
+      return stopGdb(s);
+    }
     Optional<String> stuck;
     try (DelveClient c = DelveClient.connect(DelveAddress.parse(s.listen()), CONNECT)) {
       stuck = haltIfRunning(c);
@@ -87,6 +93,34 @@ public final class SessionControl {
           + " stop at one first, or end it with --kill");
     }
     killDebugger(s);
+    return stuck.isEmpty() ? Outcome.DETACHED : Outcome.DEBUGGER_KILLED;
+  }
+
+  /**
+   * A gdb session: its keeper halts the shim if it runs and detaches, which removes the
+   * breakpoints and makes gdbserver let the shim go; then the keeper is ended (gdbserver, its
+   * child, with it). A keeper that cannot do that is killed only if no breakpoint was set.
+   */
+  private Outcome stopGdb(Session s) {
+    Keeper k = Keeper.in(s.dir());
+    Optional<String> stuck = Optional.empty();
+    try {
+      k.halt(CALL, HALT);
+      if (!k.threads(CALL).threads().isEmpty()) {
+        k.call("-target-detach", CALL);
+      }
+    } catch (GdbException e) {
+      stuck = Optional.of("its gdb does not answer: " + e.getMessage());
+    }
+    if (stuck.isPresent() && !s.breakpoints().isEmpty()) {
+      throw new IllegalStateException("cannot detach from " + s.id() + ": " + stuck.get()
+          + "; its breakpoints " + s.breakpoints() + " would stay in the shim's code. End it"
+          + " with --kill");
+    }
+    ProcessRef d = s.debugger();
+    processes.kill(d.pid(), d.startTime());
+    awaitGone(d);
+    s.shim().ifPresent(r -> processes.stopOrContinue(r.pid(), r.startTime(), true));
     return stuck.isEmpty() ? Outcome.DETACHED : Outcome.DEBUGGER_KILLED;
   }
 

@@ -43,6 +43,7 @@ public final class SessionJson {
     o.add("breakpoints", bps);
     o.addProperty("created", s.created().toString());
     o.addProperty("origin", s.origin().name().toLowerCase(Locale.ROOT));
+    o.addProperty("debuggerKind", s.kind().name().toLowerCase(Locale.ROOT));
     return o;
   }
 
@@ -63,7 +64,10 @@ public final class SessionJson {
           strings(o, "breakpoints"),
           Instant.parse(str(o, "created")),
           // Records written before attach existed are the wrapper's.
-          Session.Origin.valueOf(opt(o, "origin").orElse("launched").toUpperCase(Locale.ROOT)));
+          Session.Origin.valueOf(opt(o, "origin").orElse("launched").toUpperCase(Locale.ROOT)),
+          // Records written before gdb sessions existed are Delve's.
+          Session.DebuggerKind.valueOf(
+              opt(o, "debuggerKind").orElse("delve").toUpperCase(Locale.ROOT)));
     } catch (RuntimeException e) {
       throw new JsonParseException("not a katadbg session record: " + e.getMessage(), e);
     }

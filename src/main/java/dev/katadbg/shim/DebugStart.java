@@ -13,6 +13,9 @@ import dev.katadbg.delve.GoWindow;
 import dev.katadbg.delve.LaunchSpec;
 import dev.katadbg.elf.ElfBinary;
 import dev.katadbg.errors.ErrorLine;
+import dev.katadbg.gdb.GdbBreakpoint;
+import dev.katadbg.gdb.GdbException;
+import dev.katadbg.gdb.Keeper;
 import dev.katadbg.handoff.ExecWatcher;
 import dev.katadbg.handoff.Handoff;
 import dev.katadbg.proc.Processes;
@@ -51,7 +54,9 @@ import java.util.regex.Pattern;
  *       own) and the daemon it re-executed waits, stopped before its first instruction;
  *   <li>{@link #guard}: a process that ends the daemon and its Delve if this wrapper is killed
  *       before it replies (a caller that gave up);
- *   <li>{@link #attach}: {@code dlv attach} to the daemon alone;
+ *   <li>{@link #attach}: {@code dlv attach} to the daemon alone, or for a shim that is not Go
+ *       (or {@code kind = "gdb"}) {@link #attachGdb}: {@code gdbserver --attach} and the
+ *       session's keeper gdb;
  *   <li>{@link #setBreakpoints}: the configured ones, then {@link #resumeOrWait};
  *   <li>the reply goes to the runtime manager.
  * </ol>
@@ -82,7 +87,18 @@ final class DebugStart {
   }
 
   /** What preflight found: all a start needs, checked. */
-  record Prepared(Path dlv, Path shim, String listen, ExecWatcher watcher) {}
+  record Prepared(Tools tools, Path shim, String listen, ExecWatcher watcher) {
+    Path dlv() {
+      return ((Tools.Delve) tools).dlv();
+    }
+  }
+
+  /** The debugger the daemon goes to, found on the runtime manager's PATH or as configured. */
+  sealed interface Tools {
+    record Delve(Path dlv) implements Tools {}
+
+    record Gdb(Path gdb, Path gdbserver) implements Tools {}
+  }
 
   /**
    * Runs the start in {@code dir} (already claimed for this sandbox) with {@code stdin} as the
@@ -115,6 +131,14 @@ final class DebugStart {
               + " exited before Delve could attach"));
       a.session = a.session.withProcesses(startRef(h), Optional.of(a.daemon));
       guard(a);
+      if (p.tools() instanceof Tools.Gdb g) {
+        Keeper keeper = attachGdb(p, g, a);
+        setBreakpoints(keeper, a);
+        resumeOrWait(keeper, a);
+        log.info("shim replied " + h.reply().length + " bytes; daemon " + a.daemon.pid()
+            + " under gdbserver, kept by gdb " + a.keeper.pid());
+        return StartOutcome.replied(h.reply());
+      }
       DelveClient client = attach(p, a);
       setBreakpoints(client, p, a);
       resumeOrWait(client, a);
@@ -131,17 +155,108 @@ final class DebugStart {
   /** Checks what can be checked before the shim runs; nothing has been started yet. */
   private Prepared preflight(Path shim, Path dir, SessionLog log) throws IOException {
     DebuggerSettings dbg = config.debugger();
-    Path dlv = resolveDlv(dbg.path());
     Path realShim = checkShim(shim);
+    Tools tools = tools(realShim, log);
     Path watcher = ExecWatcher.locate(home).orElseThrow(() -> new SetupException(
         "katadbg's exec watcher (libexec/" + ExecWatcher.NAME + ") is missing next to"
             + " katadbg's lib: reinstall katadbg (mvn package builds it)"));
+    if (tools instanceof Tools.Gdb && dbg.listen() instanceof ListenPolicy.Unix) {
+      throw new SetupException("gdbserver listens only on TCP (no unix sockets in gdbserver"
+          + " 13): set [debugger] listen to 127.0.0.1:0 for a gdb session");
+    }
+    if (tools instanceof Tools.Gdb && dbg.target() == KatadbgConfig.Target.START) {
+      throw new SetupException("[debugger] target = \"start\" runs the start under Delve:"
+          + " set kind = \"delve\" (a Go shim), or target = \"daemon\" for gdb");
+    }
     String listen = listenAddress(dbg.listen(), dir);
     if (dbg.listen().isRemote()) {
       log.warn("the debugger listens on " + listen + ", reachable from other hosts: anyone"
           + " who can connect controls a root process (set [debugger] listen to loopback)");
     }
-    return new Prepared(dlv, realShim, listen, new ExecWatcher(watcher));
+    return new Prepared(tools, realShim, listen, new ExecWatcher(watcher));
+  }
+
+  /**
+   * Delve for a Go shim, gdb for any other ({@code kind = "auto"}), or as configured: a Go
+   * binary carries Go build info (the .go.buildinfo section), which no other toolchain writes.
+   */
+  private Tools tools(Path shim, SessionLog log) throws IOException {
+    DebuggerSettings dbg = config.debugger();
+    KatadbgConfig.Kind kind = dbg.kind();
+    if (kind == KatadbgConfig.Kind.AUTO) {
+      boolean go = ElfBinary.read(shim).goBuildInfo().isPresent();
+      kind = go ? KatadbgConfig.Kind.DELVE : KatadbgConfig.Kind.GDB;
+      log.info("the shim is " + (go ? "a Go binary: Delve" : "not a Go binary: gdb")
+          + " (kind = \"auto\")");
+    }
+    if (kind == KatadbgConfig.Kind.DELVE) {
+      return new Tools.Delve(resolveDlv(dbg.path()));
+    }
+    return new Tools.Gdb(resolveTool(dbg.gdb(), "gdb", "[debugger] gdb", "install gdb"),
+        resolveTool(dbg.gdbserver(), "gdbserver", "[debugger] gdbserver", "install gdbserver"));
+  }
+
+  /**
+   * gdbserver attaches to the stopped daemon and a gdb of the session's own, the keeper,
+   * connects to it and stays: it holds the breakpoints, which gdbserver alone would not keep.
+   */
+  private Keeper attachGdb(Prepared p, Tools.Gdb g, Attempt a) throws IOException {
+    DebuggerSettings dbg = config.debugger();
+    Keeper.Started k = Keeper.launch(new Keeper.Spec(g.gdb(), g.gdbserver(), p.shim(),
+        p.listen(), a.daemon.pid(), a.session.dir(), env));
+    a.keeper = ref((int) k.pid());
+    a.session = a.session.withKind(Session.DebuggerKind.GDB).withDebugger(a.keeper, p.listen());
+    Reaper.debuggerStarted(a.session.dir(), a.keeper, "gdb");
+    a.save(a.session);
+    a.log.info("gdbserver " + g.gdbserver() + " attaching to the daemon " + a.daemon.pid()
+        + ", listening on " + p.listen() + ", kept by gdb " + g.gdb() + " pid " + k.pid()
+        + "; launched " + sinceExec() + " after the wrapper's exec");
+    try {
+      k.keeper().connect(p.listen(), dbg.startTimeout());
+    } catch (GdbException e) {
+      throw new SetupException(e.getMessage(), e);
+    }
+    // As for Delve: SIGCONT ends the hand-off's group-stop now that gdbserver holds the daemon
+    // in a ptrace stop; gdb passes the SIGCONT on without stopping (Keeper's setup).
+    processes.stopOrContinue(a.daemon.pid(), a.daemon.startTime(), true);
+    return k.keeper();
+  }
+
+  /** The configured breakpoints in the keeper gdb, each resolved to code in the daemon. */
+  private void setBreakpoints(Keeper keeper, Attempt a) {
+    for (String location : config.debugger().breakpoints()) {
+      GdbBreakpoint bp;
+      try {
+        bp = keeper.breakAt(location, GDB_CALL);
+      } catch (GdbException e) {
+        throw new SetupException("gdb cannot set the breakpoint '" + location + "': "
+            + e.getMessage() + " (a Rust function by its full path, crate::module::Type::fn,"
+            + " or FILE:LINE; fix [debugger] breakpoints)");
+      }
+      a.log.info("breakpoint " + bp.number() + " at " + location + ": " + bp.function() + " "
+          + bp.file() + ":" + bp.line() + " " + bp.address());
+    }
+  }
+
+  /** As {@link #resumeOrWait(DelveClient, Attempt)}, through the keeper. */
+  private void resumeOrWait(Keeper keeper, Attempt a) {
+    SessionState state;
+    if (config.debugger().waitForClient()) {
+      state = SessionState.WAITING;
+      a.log.info("waiting for a client: the daemon is halted before its first instruction;"
+          + " katadbg connect, or gdb -ex 'target extended-remote " + a.session.listen() + "'"
+          + " (after katadbg's own gdb lets go)");
+    } else {
+      try {
+        keeper.call("-exec-continue", GDB_CALL);
+      } catch (GdbException e) {
+        throw new SetupException("gdb cannot continue the daemon: " + e.getMessage(), e);
+      }
+      state = SessionState.RUNNING;
+      a.log.info("daemon continued");
+    }
+    a.session = a.session.withState(state, Optional.empty());
+    a.save(a.session);
   }
 
   /** Starts the shim's start under the exec watcher. */
@@ -353,6 +468,8 @@ final class DebugStart {
     ProcessRef daemon;
     DelveProcess delve;
     DelveClient client;
+    /** The session's keeper gdb (gdbserver is its child and dies with it). */
+    ProcessRef keeper;
 
     /** A guard watches this wrapper (see {@link DebugStart#guard}). */
     boolean guarded;
@@ -418,6 +535,10 @@ final class DebugStart {
       if (client != null) {
         client.close();
       }
+      if (keeper != null) {
+        processes.killTree(keeper.pid());
+        processes.kill(keeper.pid(), keeper.startTime());
+      }
       if (delve != null) {
         processes.killTree((int) delve.pid());
         delve.kill();
@@ -465,6 +586,29 @@ final class DebugStart {
     }
   }
 
+  private static final Duration GDB_CALL = Duration.ofSeconds(30);
+
+  private Path resolveTool(String configured, String name, String key, String fix) {
+    if (configured.contains("/")) {
+      Path p = Path.of(configured);
+      if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+        return p;
+      }
+      throw new SetupException(name + " not found at " + p + ": " + fix + " or fix " + key);
+    }
+    String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+    for (String d : path.split(":")) {
+      if (!d.isEmpty()) {
+        Path p = Path.of(d, configured);
+        if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+          return p;
+        }
+      }
+    }
+    throw new SetupException(name + " not found on the runtime manager's PATH (" + path + "): "
+        + fix + " or set " + key);
+  }
+
   private Path resolveDlv(String configured) {
     String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
     return DelveLauncher.locate(configured, path).orElseThrow(() ->
@@ -489,7 +633,8 @@ final class DebugStart {
     }
     if (!dwarf) {
       throw new SetupException("shim binary " + real + " has no DWARF debug info: rebuild it"
-          + " with -gcflags=all=-N -l and without -ldflags '-s -w'");
+          + " with it (Go: -gcflags=all=-N -l and without -ldflags '-s -w'; Rust: a debug"
+          + " build, not stripped)");
     }
     return real;
   }

@@ -105,7 +105,7 @@ class ClientsIT {
     assertThat(first.has("breakpoint")).isFalse();
     assertThat(first.get("pid").getAsInt()).isEqualTo(shimPid);
     assertThat(ok("state", id).stdout()).startsWith("pid " + shimPid
-        + " halted at its entry point, before any Go code ran");
+        + " halted at its entry point, before any of its code ran");
 
     // An IDE attach configuration, with the build path read from Delve at this stop.
     JsonObject vscode = JsonParser.parseString(ok("ide", "vscode", id, "--source",

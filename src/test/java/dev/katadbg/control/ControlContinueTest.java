@@ -21,7 +21,7 @@ class ControlContinueTest {
       throws Exception {
     FakeDelveServer server = new FakeDelveServer();
     DelveClient client = server.connect("getversion-1.24.0", Duration.ofSeconds(5));
-    Control control = new Control(client, DAEMON, 0, () -> daemonGone);
+    DelveControl control = new DelveControl(client, DAEMON, 0, () -> daemonGone);
     CompletableFuture<Object> result = CompletableFuture.supplyAsync(() -> {
       try {
         return control.continueTarget();

@@ -37,8 +37,8 @@ class TargetStateTest {
     ThreadInfo entry = new ThreadInfo(5, "", 0, "", OptionalInt.empty(), "", 0);
     TargetState s = new TargetState(Status.STOPPED, 5, "", Optional.of(entry),
         Optional.empty(), 0, "");
-    assertThat(s.describe()).isEqualTo("pid 5 halted at its entry point, before any Go code ran"
-        + " (thread 5, goroutine 0)");
+    assertThat(s.describe()).as("no goroutine runs yet: none is named")
+        .isEqualTo("pid 5 halted at its entry point, before any of its code ran (thread 5)");
     assertThat(s.beforeFirstInstruction()).isTrue();
     assertThat(new TargetState(Status.STOPPED, 5, "", Optional.of(AT_START), Optional.empty(),
         0, "").beforeFirstInstruction()).isFalse();
