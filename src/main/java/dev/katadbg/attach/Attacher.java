@@ -7,6 +7,7 @@ import dev.katadbg.delve.DelveClient;
 import dev.katadbg.delve.DelveException;
 import dev.katadbg.delve.DelveLauncher;
 import dev.katadbg.delve.DelveProcess;
+import dev.katadbg.gdb.Keeper;
 import dev.katadbg.delve.GoWindow;
 import dev.katadbg.delve.LaunchSpec;
 import dev.katadbg.discovery.Shim;
@@ -57,11 +58,25 @@ public final class Attacher {
    * @param startTimeout how long Delve may take to attach and answer
    */
   public record Request(Path dlv, ListenPolicy listen, boolean checkGoVersion,
-      Duration startTimeout) {
+      Duration startTimeout, Optional<Gdb> gdb) {
     public Request {
       Objects.requireNonNull(dlv, "dlv");
       Objects.requireNonNull(listen, "listen");
       Objects.requireNonNull(startTimeout, "startTimeout");
+      Objects.requireNonNull(gdb, "gdb");
+    }
+
+    public Request(Path dlv, ListenPolicy listen, boolean checkGoVersion,
+        Duration startTimeout) {
+      this(dlv, listen, checkGoVersion, startTimeout, Optional.empty());
+    }
+  }
+
+  /** With it, the shim goes to gdbserver and a keeper gdb instead of Delve (a non-Go shim). */
+  public record Gdb(Path gdb, Path gdbserver) {
+    public Gdb {
+      Objects.requireNonNull(gdb, "gdb");
+      Objects.requireNonNull(gdbserver, "gdbserver");
     }
   }
 
@@ -102,6 +117,9 @@ public final class Attacher {
       return new Attached(busy.existing(), true);
     }
     Path dir = ((SessionRegistry.Claim.Claimed) claim).dir();
+    if (req.gdb().isPresent()) {
+      return attachGdb(shim, req, req.gdb().get(), dir);
+    }
     DelveProcess delve = null;
     try {
       DelveAddress listen = DelveAddress.parse(req.listen().resolve(dir, 0));
@@ -149,6 +167,54 @@ public final class Attacher {
         throw e;
       }
       throw new AttachException("attach to " + shim.describe() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * gdbserver attaches (stopping the shim), the keeper gdb connects and continues it at once,
+   * as for Delve: containerd gives up on a stopped shim within seconds.
+   */
+  private Attached attachGdb(Shim shim, Request req, Gdb gdb, Path dir) {
+    long keeperPid = 0;
+    try {
+      if (req.listen() instanceof ListenPolicy.Unix) {
+        throw new AttachException("gdbserver listens only on TCP (no unix sockets in gdbserver"
+            + " 13): give --listen 127.0.0.1:0");
+      }
+      DelveAddress listen = DelveAddress.parse(req.listen().resolve(dir,
+          DelveAddress.freeLoopbackPort(((ListenPolicy.Tcp) req.listen()).host())));
+      String where = listen.toListenArg();
+      Keeper.Started k = Keeper.launch(new Keeper.Spec(gdb.gdb(), gdb.gdbserver(),
+          shim.binary(), where, shim.pid(), dir, Map.of("PATH", "/usr/local/bin:/usr/bin:/bin")));
+      keeperPid = k.pid();
+      k.keeper().connect(where, req.startTimeout());
+      k.keeper().call("-exec-continue", req.startTimeout());
+      ProcessRef debugger = processes.get((int) k.pid())
+          .map(p -> new ProcessRef(p.pid(), p.startTime()))
+          .orElseThrow(() -> new AttachException("gdb exited right after attaching; see "
+              + dir.resolve(Keeper.OUTPUT)));
+      Session s = new Session(shim.id(), shim.namespace(), dir, shim.bundle(), shim.binary(),
+          where, SessionState.RUNNING, Optional.empty(), debugger, Optional.empty(),
+          Optional.of(new ProcessRef(shim.pid(), shim.startTime())), List.of(), Instant.now(),
+          Session.Origin.ATTACHED).withKind(Session.DebuggerKind.GDB);
+      registry.save(s);
+      Reaper.debuggerStarted(dir, debugger, "gdb");
+      Reaper.start(new ProcessRef(shim.pid(), shim.startTime()), debugger, dir);
+      return new Attached(s, false);
+    } catch (RuntimeException | java.io.IOException e) {
+      if (keeperPid > 0) {
+        // gdbserver, the keeper's child, dies with it and lets the shim go.
+        processes.killTree((int) keeperPid);
+        ProcessHandle.of(keeperPid).ifPresent(ProcessHandle::destroyForcibly);
+      }
+      processes.stopOrContinue(shim.pid(), shim.startTime(), true);
+      registry.remove(new Session(shim.id(), shim.namespace(), dir, Optional.empty(),
+          shim.binary(), "", SessionState.FAILED, Optional.empty(), ProcessRef.none(),
+          Optional.empty(), Optional.empty(), List.of(), Instant.now()));
+      if (e instanceof AttachException ae) {
+        throw ae;
+      }
+      throw new AttachException("attach gdb to " + shim.describe() + ": " + e.getMessage(), e);
     }
   }
 

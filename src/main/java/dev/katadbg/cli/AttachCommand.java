@@ -14,6 +14,7 @@ import dev.katadbg.session.SessionRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -58,12 +59,48 @@ final class AttachCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Session s = a.session();
     out.println((a.reused() ? "already attached: " : "attached: ") + shim.describe());
-    out.println("debugger: " + s.listen() + " (dlv pid " + s.debugger().pid() + ", session "
+    boolean gdb = s.kind() == Session.DebuggerKind.GDB;
+    out.println("debugger: " + s.listen() + " (" + (gdb ? "gdb" : "dlv") + " pid "
+        + s.debugger().pid() + ", session "
         + s.namespace() + "/" + s.id() + ", " + s.origin().name().toLowerCase(java.util.Locale.ROOT)
         + ")");
-    out.println("connect:  dlv connect " + s.listen());
+    out.println("connect:  " + (gdb ? "katadbg connect " + s.namespace() + "/" + s.id()
+        : "dlv connect " + s.listen()));
     out.println("detach:   katadbg detach " + shim.pid() + "   (the shim keeps running)");
     return ExitCode.OK;
+  }
+
+  /**
+   * gdb and gdbserver when the shim goes to gdb: [debugger] kind = "gdb", or "auto" and its
+   * binary has no Go build info (a Rust shim).
+   */
+  private static Optional<Attacher.Gdb> gdbFor(KatadbgConfig config, Shim shim,
+      Map<String, String> env) {
+    KatadbgConfig.Kind kind = config.debugger().kind();
+    if (kind == KatadbgConfig.Kind.DELVE) {
+      return Optional.empty();
+    }
+    if (kind == KatadbgConfig.Kind.AUTO) {
+      boolean go;
+      try {
+        go = dev.katadbg.elf.ElfBinary.read(shim.binary()).goBuildInfo().isPresent();
+      } catch (java.io.IOException | RuntimeException e) {
+        go = true;
+      }
+      if (go) {
+        return Optional.empty();
+      }
+    }
+    Optional<String> path = Optional.ofNullable(env.get("PATH"));
+    try {
+      return Optional.of(new Attacher.Gdb(
+          dev.katadbg.control.DlvTerminal.locate(config.debugger().gdb(), path, "[debugger] gdb",
+              "install gdb or set [debugger] gdb"),
+          dev.katadbg.control.DlvTerminal.locate(config.debugger().gdbserver(), path,
+              "[debugger] gdbserver", "install gdbserver or set [debugger] gdbserver")));
+    } catch (dev.katadbg.control.ControlException e) {
+      throw new CliException(ExitCode.NOT_FOUND, e.getMessage());
+    }
   }
 
   /**
@@ -83,6 +120,16 @@ final class AttachCommand implements Callable<Integer> {
       policy = listen == null ? config.debugger().listen() : ListenPolicy.parse(listen);
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCode.USAGE, "--listen: " + e.getMessage());
+    }
+    Optional<Attacher.Gdb> gdb = gdbFor(config, shim, env);
+    if (gdb.isPresent()) {
+      try {
+        return new Attacher(registry, Processes.linux(), new DelveLauncher(),
+            PtraceAccess.ofThisProcess()).attach(shim, new Attacher.Request(Path.of("dlv"),
+                policy, false, config.debugger().startTimeout(), gdb));
+      } catch (AttachException e) {
+        throw new CliException(ExitCode.FAILURE, e.getMessage());
+      }
     }
     String configured = config.debugger().path();
     Path dlv = DelveLauncher.locate(configured, env.getOrDefault("PATH", "/usr/bin:/bin"))

@@ -43,6 +43,8 @@ final class IdeCommand implements Runnable {
   @Command(name = "vscode", mixinStandardHelpOptions = true,
       description = {"Print a VS Code Go attach configuration (remote mode, dlv-dap) for a"
           + " session, or merge it into DIR/.vscode/launch.json keeping the other entries.",
+          "For a gdb session: a C/C++ (cppdbg) configuration on its gdbserver, which runs"
+              + " katadbg lend SESSION as its debug server.",
           "The shim's build directory is read from Delve while the shim is stopped (e.g."
               + " waiting for a client); otherwise give it with --build-dir."})
   static final class VsCode implements Callable<Integer> {
@@ -74,13 +76,23 @@ final class IdeCommand implements Runnable {
     public Integer call() {
       Session s = Registries.live(Registries.open(env), session.query());
       PrintWriter err = spec.commandLine().getErr();
-      warnIfAttachWouldWait(s, err);
-      Optional<String> buildPath = Optional.ofNullable(from).or(() -> buildPath(s, err));
       String local = source == null ? VsCodeLaunch.WORKSPACE
           : source.toAbsolutePath().toString();
       JsonObject config;
       try {
-        config = VsCodeLaunch.configuration("katadbg " + s.id(), s.listen(), buildPath, local);
+        if (s.kind() == Session.DebuggerKind.GDB) {
+          if (from == null) {
+            err.println("katadbg: sourceFileMap left empty: give --build-dir DIR, the"
+                + " directory the shim was built in (Rust: the crate's directory)");
+          }
+          config = VsCodeLaunch.cppdbg("katadbg " + s.id(), s.listen(),
+              s.shimBinary().toString(), gdbPath(), katadbgPath(),
+              s.namespace() + "/" + s.id(), Optional.ofNullable(from), local, LendCommand.LENT);
+        } else {
+          warnIfAttachWouldWait(s, err);
+          Optional<String> buildPath = Optional.ofNullable(from).or(() -> buildPath(s, err));
+          config = VsCodeLaunch.configuration("katadbg " + s.id(), s.listen(), buildPath, local);
+        }
       } catch (ControlException e) {
         throw new CliException(ExitCode.FAILURE, e.getMessage());
       }
@@ -104,6 +116,29 @@ final class IdeCommand implements Runnable {
       }
       out.println("wrote configuration 'katadbg " + s.id() + "' to " + file);
       return ExitCode.OK;
+    }
+
+    /** The gdb the IDE runs: katadbg's [debugger] gdb, found on PATH. */
+    private String gdbPath() {
+      String configured;
+      try {
+        configured = KatadbgConfig.load(env).debugger().gdb();
+      } catch (ConfigException e) {
+        configured = "gdb";
+      }
+      try {
+        return dev.katadbg.control.DlvTerminal.locate(configured,
+            Optional.ofNullable(env.get("PATH")), "[debugger] gdb", "install gdb").toString();
+      } catch (ControlException e) {
+        return configured;
+      }
+    }
+
+    /** This katadbg's launcher, which the IDE runs as its debug server ({@code lend}). */
+    private static String katadbgPath() {
+      return Optional.ofNullable(System.getProperty(Managers.HOME_PROPERTY))
+          .map(h -> Path.of(h, "bin", "katadbg").toAbsolutePath().normalize().toString())
+          .orElse("katadbg");
     }
 
     /**

@@ -20,7 +20,7 @@ public final class Main implements Runnable {
    */
   static final List<Class<?>> SUBCOMMANDS = List.of(SessionsCommand.class, LogsCommand.class,
       StopCommand.class, PsCommand.class, AttachCommand.class, ReattachCommand.class,
-      DetachCommand.class, ConnectCommand.class, StateCommand.class, BreakCommand.class,
+      DetachCommand.class, ConnectCommand.class, LendCommand.class, StateCommand.class, BreakCommand.class,
       ContinueCommand.class, StackCommand.class, IdeCommand.class, RunCommand.class,
       ShimCommand.class, InstallCommand.class, UninstallCommand.class, DoctorCommand.class,
       TimeoutsCommand.class, CommandLine.HelpCommand.class);

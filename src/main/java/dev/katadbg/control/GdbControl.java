@@ -40,6 +40,16 @@ final class GdbControl implements Control {
       throw new ControlException("the session's gdb (pid " + s.debugger().pid() + ") has"
           + " exited; katadbg sessions says why");
     }
+    java.util.OptionalLong lent = GdbTerminal.lentTo(s);
+    if (lent.isPresent()) {
+      throw new ControlException("the session's gdbserver is lent to another gdb (katadbg"
+          + " connect or lend, pid " + lent.getAsLong() + "): ask that gdb, or end it and"
+          + " katadbg's gdb takes the shim back");
+    }
+    if (java.nio.file.Files.exists(s.dir().resolve(GdbTerminal.LENT))) {
+      // Its borrower died without giving the shim back (killed, say): take it back now.
+      GdbTerminal.giveBack(s, processes);
+    }
     return new GdbControl(Keeper.in(s.dir()), s, call);
   }
 

@@ -23,6 +23,12 @@ import java.util.Optional;
 public final class GdbTerminal {
   private static final Duration CALL = Duration.ofSeconds(10);
 
+  /**
+   * In the session's directory while the keeper has let go: the pid of the katadbg that
+   * borrowed gdbserver, so that other commands can say who has it instead of "exited".
+   */
+  public static final String LENT = "lent";
+
   // Quitting a gdb attached to a process detaches from it, and gdbserver then lets the shim go
   // for good: the user's gdb disconnects first instead, leaving the shim as it is for the
   // keeper. A command file, since -ex cannot define a hook.
@@ -65,9 +71,10 @@ public final class GdbTerminal {
       boolean wasRunning = k.halt(CALL, Control.HALT_TIMEOUT);
       List<String> locations = k.breakpoints(CALL).stream().map(GdbBreakpoint::location)
           .filter(l -> !l.isEmpty()).distinct().toList();
+      Files.writeString(s.dir().resolve(LENT), ProcessHandle.current().pid() + "\n");
       k.call("-target-disconnect", CALL);
       return new Handover(locations, wasRunning);
-    } catch (GdbException e) {
+    } catch (GdbException | IOException e) {
       throw new ControlException("katadbg's gdb cannot hand the shim over: " + e.getMessage());
     }
   }
@@ -102,6 +109,17 @@ public final class GdbTerminal {
         py.isEmpty() ? RUST_GDB_SCRIPTS.toString() : py + ":" + RUST_GDB_SCRIPTS);
   }
 
+  /** The katadbg process that has borrowed the session's gdbserver, if one has. */
+  public static java.util.OptionalLong lentTo(Session s) {
+    try {
+      long pid = Long.parseLong(Files.readString(s.dir().resolve(LENT)).strip());
+      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+          ? java.util.OptionalLong.of(pid) : java.util.OptionalLong.empty();
+    } catch (IOException | NumberFormatException e) {
+      return java.util.OptionalLong.empty();
+    }
+  }
+
   /**
    * The keeper connects again once the user's gdb has exited; its breakpoints come back with
    * it (gdb re-inserts them on connect). A shim the user's gdb detached from is attached again.
@@ -111,6 +129,7 @@ public final class GdbTerminal {
     Keeper k = Keeper.in(s.dir());
     try {
       k.connect(s.listen(), Duration.ofSeconds(10));
+      Files.deleteIfExists(s.dir().resolve(LENT));
       Optional<Keeper.Threads> t = k.threadsUnlessRunning(CALL);
       if (t.isPresent() && t.get().threads().isEmpty()) {
         Optional<Session.ProcessRef> shim = s.shim();
@@ -124,7 +143,7 @@ public final class GdbTerminal {
       }
       return "katadbg's gdb holds the shim again (stopped where you left it; katadbg continue "
           + s.namespace() + "/" + s.id() + " lets it run)";
-    } catch (GdbException e) {
+    } catch (GdbException | IOException e) {
       throw new ControlException("katadbg's gdb cannot take the shim back: " + e.getMessage());
     }
   }

@@ -24,6 +24,60 @@ import java.util.Optional;
 public final class VsCodeLaunch {
   private VsCodeLaunch() {}
 
+  /** Settings the IDE's gdb gets, as katadbg's own gdb has them (see dev.katadbg.gdb.Keeper). */
+  private static final List<String> GDB_SETUP = List.of("set sysroot /",
+      "handle SIGCONT nostop noprint pass", "handle SIGURG nostop noprint pass",
+      "handle SIGPIPE nostop noprint pass", "handle SIGWINCH nostop noprint pass",
+      "handle SIGCHLD nostop noprint pass");
+
+  /**
+   * A VS Code C/C++ ({@code cppdbg}) configuration for a gdb session: the IDE's gdb connects to
+   * the session's gdbserver ({@code miDebuggerServerAddress}, extended-remote), with the shim's
+   * binary for symbols. gdbserver serves one client, katadbg's own gdb: the configuration runs
+   * {@code katadbg lend SESSION} as its debug server, which frees gdbserver for the IDE and
+   * takes the shim back when the IDE ends it.
+   *
+   * @param katadbg the katadbg launcher to run {@code lend} with
+   * @param session {@code NAMESPACE/ID}
+   * @param buildPath the directory the shim's DWARF paths start with (sourceFileMap's key), if
+   *     known
+   * @param source the local tree that holds the same files
+   */
+  public static JsonObject cppdbg(String name, String listen, String program, String gdb,
+      String katadbg, String session, Optional<String> buildPath, String source,
+      String serverStarted) {
+    DelveAddress a = DelveAddress.parse(listen);
+    if (a.isUnix()) {
+      throw new ControlException("this session's gdbserver listens on " + listen + ", not"
+          + " host:port");
+    }
+    JsonObject o = new JsonObject();
+    o.addProperty("name", name);
+    o.addProperty("type", "cppdbg");
+    o.addProperty("request", "launch");
+    o.addProperty("program", program);
+    o.addProperty("cwd", WORKSPACE);
+    o.addProperty("MIMode", "gdb");
+    o.addProperty("miDebuggerPath", gdb);
+    o.addProperty("miDebuggerServerAddress", listen);
+    o.addProperty("useExtendedRemote", true);
+    o.addProperty("debugServerPath", katadbg);
+    o.addProperty("debugServerArgs", "lend " + session);
+    o.addProperty("serverStarted", serverStarted);
+    o.addProperty("filterStdout", true);
+    JsonArray setup = new JsonArray();
+    for (String c : GDB_SETUP) {
+      JsonObject t = new JsonObject();
+      t.addProperty("text", c);
+      setup.add(t);
+    }
+    o.add("setupCommands", setup);
+    JsonObject map = new JsonObject();
+    buildPath.ifPresent(b -> map.addProperty(b, source));
+    o.add("sourceFileMap", map);
+    return o;
+  }
+
   /** The {@code from} of substitutePath (the local tree) when the user names no source tree. */
   public static final String WORKSPACE = "${workspaceFolder}";
 

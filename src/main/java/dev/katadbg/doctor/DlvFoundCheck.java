@@ -9,6 +9,9 @@ final class DlvFoundCheck implements Check {
 
   @Override
   public CheckResult run(Host host) {
+    if (host.debuggerKind().value().orElse(null) == dev.katadbg.config.KatadbgConfig.Kind.GDB) {
+      return CheckResult.ok(name(), "not needed: gdb debugs this shim (see gdb-found)");
+    }
     var dlv = host.dlv();
     if (dlv.value().isEmpty()) {
       return CheckResult.fail(name(), dlv.why(), "install Delve 1.21 or newer (Debian trixie's"

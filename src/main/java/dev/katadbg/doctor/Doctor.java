@@ -12,7 +12,7 @@ public final class Doctor {
 
   /** The standard checks, in the order a user fixes them. */
   public static Doctor standard() {
-    return new Doctor(List.of(new ConfigCheck(), new DlvFoundCheck(), new ExecWatcherCheck(),
+    return new Doctor(List.of(new ConfigCheck(), new DlvFoundCheck(), new GdbFoundCheck(), new ExecWatcherCheck(),
         new ClassCacheCheck(),
         new ShimDebugInfoCheck(), new ShimBuildFlagsCheck(), new ShimGoVersionCheck(),
         new PtraceCheck(), new WrapperCheck(), new RuntimeClassCheck(), new ListenCheck(),

@@ -130,6 +130,48 @@ public final class Host {
     });
   }
 
+  /**
+   * The debugger the wrapper will hand this shim to: [debugger] kind, or with "auto" Delve for
+   * a Go binary (it has Go build info) and gdb for any other.
+   */
+  public Fact<KatadbgConfig.Kind> debuggerKind() {
+    return once("debuggerKind", () -> {
+      KatadbgConfig.Kind k = config().value().map(c -> c.debugger().kind())
+          .orElse(KatadbgConfig.Kind.AUTO);
+      if (k != KatadbgConfig.Kind.AUTO) {
+        return k;
+      }
+      ElfBinary elf = shimElf().value().orElseThrow(() -> new IllegalStateException(
+          "kind = \"auto\" decides by the shim's binary: " + shimElf().why()));
+      return elf.goBuildInfo().isPresent() ? KatadbgConfig.Kind.DELVE : KatadbgConfig.Kind.GDB;
+    });
+  }
+
+  /** gdb as the wrapper and {@code katadbg connect} will run it ([debugger] gdb). */
+  public Fact<Path> gdb() {
+    return once("gdb", () -> tool(config().value().map(c -> c.debugger().gdb()).orElse("gdb"),
+        "[debugger] gdb"));
+  }
+
+  /** gdbserver as the wrapper will run it ([debugger] gdbserver). */
+  public Fact<Path> gdbserver() {
+    return once("gdbserver", () -> tool(config().value().map(c -> c.debugger().gdbserver())
+        .orElse("gdbserver"), "[debugger] gdbserver"));
+  }
+
+  private Path tool(String configured, String key) {
+    if (configured.contains("/")) {
+      Path p = Path.of(configured);
+      if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
+        throw new IllegalStateException(configured + " not found (" + key + ")");
+      }
+      return p;
+    }
+    String path = options.env().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+    return onPath(path, configured).orElseThrow(() -> new IllegalStateException(
+        configured + " not found on PATH (" + path + ")"));
+  }
+
   /** containerd's effective config (its own {@code config dump}). */
   public Fact<ContainerdConfig> containerdConfig() {
     return once("containerd", () -> {

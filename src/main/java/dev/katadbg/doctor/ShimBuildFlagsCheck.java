@@ -23,6 +23,9 @@ final class ShimBuildFlagsCheck implements Check {
     }
     var info = elf.value().get().goBuildInfo();
     if (info.isEmpty()) {
+      if (host.debuggerKind().value().orElse(null) == dev.katadbg.config.KatadbgConfig.Kind.GDB) {
+        return CheckResult.ok(name(), "not a Go binary: no Go build flags to check (gdb)");
+      }
       return CheckResult.warn(name(), "no Go build info: build flags unknown", REBUILD);
     }
     var gcflags = info.get().gcflags();

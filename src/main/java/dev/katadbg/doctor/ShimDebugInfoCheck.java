@@ -1,7 +1,11 @@
 package dev.katadbg.doctor;
 
-/** The shim carries DWARF: without it Delve cannot set a breakpoint by name or show source. */
+/** The shim carries DWARF: without it neither Delve nor gdb can set a breakpoint by name or show source. */
 final class ShimDebugInfoCheck implements Check {
+  static final String REBUILD_OTHER = "rebuild the shim with debug info and do not strip it:"
+      + " for Kata's runtime-rs, make -C src/runtime-rs BUILD_TYPE=debug (not the optimize"
+      + " target); for a Rust shim, cargo build without --release or with debug = true";
+
   @Override
   public String name() {
     return "shim-debug-info";
@@ -19,7 +23,7 @@ final class ShimDebugInfoCheck implements Check {
           .orElse("");
       return CheckResult.fail(name(), b.path() + " has no DWARF debug info" + ld
           + (b.hasSymbols() ? "" : " and no symbol table (stripped)"),
-          ShimBuildFlagsCheck.REBUILD);
+          b.goBuildInfo().isPresent() ? ShimBuildFlagsCheck.REBUILD : REBUILD_OTHER);
     }
     return CheckResult.ok(name(), b.path() + " has DWARF");
   }

@@ -22,9 +22,12 @@ final class ShimGoVersionCheck implements Check {
     }
     var info = elf.value().get().goBuildInfo();
     if (info.isEmpty()) {
-      return CheckResult.warn(name(), elf.value().get().path() + " has no Go build info"
+      if (host.debuggerKind().value().orElse(null) == dev.katadbg.config.KatadbgConfig.Kind.GDB) {
+        return CheckResult.ok(name(), "not a Go binary (e.g. runtime-rs): gdb debugs it");
+      }
+      return CheckResult.fail(name(), elf.value().get().path() + " has no Go build info"
           + " (not a Go binary, e.g. runtime-rs): Delve cannot debug it",
-          "debug a Rust shim with gdb or lldb; katadbg drives Delve for Go shims only");
+          "set [debugger] kind = \"gdb\" (or \"auto\") in " + host.configFile());
     }
     String goVersion = info.get().goVersion();
     var v = host.dlvVersion();

@@ -306,14 +306,33 @@ public final class SessionRegistry {
   }
 
   private static void deleteTree(Path dir) {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
+    // The session's reaper writes its last words (the ended file, a log line) when it sees the
+    // shim and the debugger end, which a caller removing the session has just made happen: a
+    // file may appear after the walk. The reaper exits right after, so a few walks suffice.
+    for (int attempt = 1; ; attempt++) {
+      try (Stream<Path> walk = Files.walk(dir)) {
+        for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+          Files.deleteIfExists(p);
+        }
+        return;
+      } catch (NoSuchFileException e) {
+        return;
+      } catch (java.nio.file.DirectoryNotEmptyException e) {
+        if (attempt == 20) {
+          throw new UncheckedIOException("cannot remove " + dir, e);
+        }
+        sleepQuietly(50);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot remove " + dir, e);
       }
-    } catch (NoSuchFileException e) {
-      // Already gone.
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot remove " + dir, e);
+    }
+  }
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -20,7 +20,7 @@ class MainSubcommandsTest {
     assertThat(Main.needed("--help")).isEqualTo(Main.SUBCOMMANDS);
     assertThat(Main.needed("help", "state")).isEqualTo(Main.SUBCOMMANDS);
     assertThat(Main.needed("sesions")).isEqualTo(Main.SUBCOMMANDS);
-    assertThat(Main.SUBCOMMANDS).contains(CommandLine.HelpCommand.class).hasSize(20);
+    assertThat(Main.SUBCOMMANDS).contains(CommandLine.HelpCommand.class).hasSize(21);
   }
 
   @Test

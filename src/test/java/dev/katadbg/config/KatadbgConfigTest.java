@@ -33,6 +33,9 @@ class KatadbgConfigTest {
         start_timeout = "1m30s"
         on_failure = "passthrough"
         check_go_version = false
+        kind = "gdb"
+        gdb = "/opt/gdb/bin/gdb"
+        gdbserver = "gdbserver-multiarch"
 
         [state]
         dir = "/run/katadbg-test"
@@ -46,6 +49,9 @@ class KatadbgConfigTest {
     assertThat(c.debugger().startTimeout()).isEqualTo(Duration.ofSeconds(90));
     assertThat(c.debugger().onFailure()).isEqualTo(OnFailure.PASSTHROUGH);
     assertThat(c.debugger().checkGoVersion()).isFalse();
+    assertThat(c.debugger().kind()).isEqualTo(KatadbgConfig.Kind.GDB);
+    assertThat(c.debugger().gdb()).isEqualTo("/opt/gdb/bin/gdb");
+    assertThat(c.debugger().gdbserver()).isEqualTo("gdbserver-multiarch");
     assertThat(c.stateDir()).isEqualTo(Path.of("/run/katadbg-test"));
   }
 
@@ -58,6 +64,9 @@ class KatadbgConfigTest {
     assertThat(c.debugger().waitForClient()).isTrue();
     assertThat(c.debugger().onFailure()).isEqualTo(OnFailure.FAIL);
     assertThat(c.debugger().startTimeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.debugger().kind()).isEqualTo(KatadbgConfig.Kind.AUTO);
+    assertThat(c.debugger().gdb()).isEqualTo("gdb");
+    assertThat(c.debugger().gdbserver()).isEqualTo("gdbserver");
     assertThat(c.stateDir()).isEqualTo(Path.of("/run/katadbg"));
   }
 
@@ -77,6 +86,8 @@ class KatadbgConfigTest {
       "[debugger]\\nbreakpoints = ['']  | debugger.breakpoints item 1 must be a non-empty string",
       "[debugger]\\nfollow_exec_regex = '(' | debugger.follow_exec_regex is not a valid regular",
       "shim = 1                        | shim must be a table",
+      "[debugger]\\nkind = 'lldb'       | debugger.kind must be \"auto\", \"delve\" or \"gdb\"",
+      "[debugger]\\ngdb = ''            | debugger.gdb and debugger.gdbserver must not be empty",
       "[shim\\nbinary='/x'              | config.toml:1:",
   })
   void badInputNamesFileLineAndKey(String toml, String expected) {

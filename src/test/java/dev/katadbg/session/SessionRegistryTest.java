@@ -88,6 +88,26 @@ class SessionRegistryTest {
   }
 
   @Test
+  void debuggerKindRoundTripsAndOldRecordsAreDelves() {
+    SessionRegistry r = registry();
+    Path dir = ((Claim.Claimed) r.claim("default", "gdb-1")).dir();
+    Session s = new Session("gdb-1", "default", dir, Optional.empty(), Path.of("/shim"),
+        "127.0.0.1:1", SessionState.RUNNING, Optional.empty(), new ProcessRef(5, 6),
+        Optional.empty(), Optional.of(new ProcessRef(7, 8)), List.of(), Instant.now(),
+        Session.Origin.HANDED).withKind(Session.DebuggerKind.GDB);
+    r.save(s);
+    livePids.add(5);
+    assertThat(r.get("default", "gdb-1")).contains(s);
+    assertThat(s.debuggerLog()).isEqualTo(dir.resolve("gdb.mi"));
+
+    com.google.gson.JsonObject json = SessionJson.toJson(s);
+    assertThat(json.get("debuggerKind").getAsString()).isEqualTo("gdb");
+    json.remove("debuggerKind");
+    assertThat(SessionJson.fromJson(json).kind()).isEqualTo(Session.DebuggerKind.DELVE);
+    assertThat(SessionJson.fromJson(json).debuggerLog()).isEqualTo(dir.resolve("dlv.log"));
+  }
+
+  @Test
   void findByIdPrefixAndNamespace() {
     SessionRegistry r = registry();
     for (String id : List.of("aaa111", "aaa222", "bbb333")) {

@@ -73,6 +73,9 @@ public final class TestEnv {
     /** containerd 2.1.9 from Debian sid (config version 3, task API v3), its own ctr beside it. */
     CONTAINERD_2_1("containerd 2.1.9 (Debian sid)", deps -> deps.resolve("containerd-2.1/usr/bin/containerd")),
     RUNC("runc", deps -> onSystemPath("runc")),
+    /** gdb and gdbserver from Debian (bookworm: 13.1), for shims that are not Go. */
+    GDB("gdb", deps -> onSystemPath("gdb")),
+    GDBSERVER("gdbserver", deps -> onSystemPath("gdbserver")),
     /** Must be busybox-static: it is copied alone into a rootfs without any libraries. */
     BUSYBOX("busybox (busybox-static)", deps -> onSystemPath("busybox"));
 
