@@ -110,6 +110,30 @@ class DoctorIT {
     assertThat(r.line("exec-watcher")).contains("libexec/katadbg-execwatch");
   }
 
+  /** A Rust shim goes to gdb: gdb's checks apply, Delve's and the Go-only ones say they do not. */
+  @Test
+  void aRustShimIsCheckedForGdbAndTheGoChecksStandAside() throws IOException {
+    TestEnv rust = TestEnv.require(TestEnv.Part.RUST_SHIM, TestEnv.Part.GDB,
+        TestEnv.Part.GDBSERVER);
+    writeGoodContainerdConfig();
+
+    Run r = doctor("--shim", rust.path(TestEnv.Part.RUST_SHIM).toString());
+
+    assertThat(r.line("gdb-found")).startsWith("ok").contains("/usr/bin/gdb")
+        .contains("/usr/bin/gdbserver");
+    assertThat(r.line("dlv-found")).startsWith("ok").contains("not needed: gdb");
+    assertThat(r.line("shim-debug-info")).startsWith("ok").contains("has DWARF");
+    assertThat(r.line("shim-build-flags")).startsWith("ok").contains("not a Go binary");
+    assertThat(r.line("shim-go-version")).startsWith("ok").contains("gdb debugs it");
+    // The same shim forced to Delve cannot work, and doctor says how to fix it.
+    Files.writeString(katadbgConfig, Files.readString(katadbgConfig).replace("[debugger]\n",
+        "[debugger]\nkind = \"delve\"\n"));
+    Run delve = doctor("--shim", rust.path(TestEnv.Part.RUST_SHIM).toString());
+    assertThat(delve.exit).isEqualTo(1);
+    assertThat(delve.line("shim-go-version")).startsWith("fail").contains("kind = \"gdb\"");
+    assertThat(delve.line("gdb-found")).startsWith("ok").contains("not needed");
+  }
+
   @Test
   void debiansStrippedShimFailsWithTheRebuildAdvice() throws IOException {
     writeGoodContainerdConfig();

@@ -306,4 +306,52 @@ class RustShimGdbIT {
     assertThat(katadbg("", "continue", "rkill").exit()).isZero();
     finished(run);
   }
+
+  /** katadbg attach on a Rust shim that runs without katadbg, then detach. */
+  @Test
+  void attachTakesARunningRustShimWithGdbAndDetachLetsItGo() throws Exception {
+    writeConfig(false);
+    Path shim = env.path(TestEnv.Part.RUST_SHIM);
+    ProcessBuilder pb = new ProcessBuilder(shim.toString(), "-namespace", "default", "-id",
+        "ratt", "-address", dir.resolve("containerd.sock").toString(), "start")
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        .redirectError(dir.resolve("start.stderr").toFile());
+    pb.environment().put("RUSTSHIM_SOCKET_DIR", dir.toString());
+    Process start = pb.start();
+    String address = new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
+        .strip();
+    assertThat(start.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    Result connect = katadbg("", "shim", "call", address, "Connect", "{\"id\":\"ratt\"}");
+    int daemon = JsonParser.parseString(connect.out()).getAsJsonObject().get("shimPid")
+        .getAsInt();
+    try {
+      Result a = katadbg("", "attach", Integer.toString(daemon));
+      assertThat(a.exit()).as(a.err()).isZero();
+      assertThat(a.out()).contains("attached: ").contains("(gdb pid ")
+          .contains("connect:  katadbg connect default/ratt");
+      assertThat(session("ratt").get("debuggerKind").getAsString()).isEqualTo("gdb");
+      assertThat(awaitState("ratt", "running")).startsWith("pid " + daemon);
+
+      String connectFn = "rustshim::service::TaskService::connect";
+      assertThat(katadbg("", "break", "ratt", connectFn).out())
+          .startsWith("breakpoint 1 set at " + connectFn + "()");
+      Process call = start("", "shim", "call", address, "Connect", "{\"id\":\"ratt\"}");
+      assertThat(awaitState("ratt", "stopped at breakpoint 1")).contains(connectFn + "()");
+      assertThat(call.isAlive()).as("the call waits for the stopped shim").isTrue();
+      assertThat(katadbg("", "continue", "ratt").exit()).isZero();
+      assertThat(call.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(call.exitValue()).isZero();
+
+      int keeper = session("ratt").get("debuggerPid").getAsInt();
+      Result d = katadbg("", "detach", Integer.toString(daemon));
+      assertThat(d.exit()).as(d.err()).isZero();
+      awaitGone(keeper, "the session's gdb");
+      Result again = katadbg("", "shim", "call", address, "Connect", "{\"id\":\"ratt\"}");
+      assertThat(again.exit()).as("the shim runs on, its breakpoint removed: " + again.err())
+          .isZero();
+    } finally {
+      katadbg("", "shim", "call", address, "Shutdown", "{\"id\":\"ratt\"}");
+      ProcessHandle.of(daemon).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
 }
