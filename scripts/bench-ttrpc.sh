@@ -49,6 +49,7 @@ for round in $(seq "$ROUNDS"); do
   for k in 1 16; do
     "$java" -cp "$cp" dev.katadbg.bench.StateBench "$addr" "$id" default "$CALLS" "$k"
     [ "$k" = 1 ] || "$java" -cp "$cp" dev.katadbg.bench.StateBench "$addr" "$id" default "$CALLS" "$k" async
+    [ "$k" = 1 ] || "$java" -cp "$cp" dev.katadbg.bench.StateBench "$addr" "$id" default "$CALLS" "$k" virtual
     "$work/ttrpcbench" -socket "$addr" -id "$id" -calls "$CALLS" -inflight "$k"
   done
   echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"

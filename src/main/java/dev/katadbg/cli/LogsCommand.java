@@ -39,7 +39,7 @@ final class LogsCommand implements Callable<Integer> {
     SessionRegistry registry = Registries.open(env);
     Session s = Registries.find(registry, session.query());
     PrintWriter out = spec.commandLine().getOut();
-    for (Path log : List.of(s.log(), s.debuggerLog(), s.shimStderr())) {
+    for (Path log : s.logFiles()) {
       if (paths) {
         if (Files.exists(log)) {
           out.println(log);

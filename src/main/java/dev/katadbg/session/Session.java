@@ -145,6 +145,16 @@ public record Session(
     return dir.resolve(kind == DebuggerKind.GDB ? "gdb.mi" : "dlv.log");
   }
 
+  /**
+   * Every log of the session, in the order a reader wants them: katadbg's, the debugger's (for
+   * gdb also gdbserver's own output), the shim start's stderr.
+   */
+  public List<Path> logFiles() {
+    return kind == DebuggerKind.GDB
+        ? List.of(log(), debuggerLog(), dir.resolve("gdbserver.log"), shimStderr())
+        : List.of(log(), debuggerLog(), shimStderr());
+  }
+
   public Path shimStderr() {
     return dir.resolve("shim.stderr");
   }

@@ -19,18 +19,22 @@ public final class StateBench {
   private StateBench() {}
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 5 && !(args.length == 6 && args[5].equals("async"))) {
-      System.err.println("usage: StateBench SOCKET ID NAMESPACE CALLS INFLIGHT [async]");
+    if (args.length != 5 && !(args.length == 6
+        && (args[5].equals("async") || args[5].equals("virtual")))) {
+      System.err.println("usage: StateBench SOCKET ID NAMESPACE CALLS INFLIGHT [async|virtual]");
       System.exit(2);
     }
     String socket = args[0];
     String id = args[1];
     int calls = Integer.parseInt(args[3]);
     int inflight = Integer.parseInt(args[4]);
-    boolean async = args.length == 6;
+    String mode = args.length == 6 ? args[5] : "";
+    boolean async = mode.equals("async");
+    boolean virtual = mode.equals("virtual");
     try (TaskClient c = TaskClient.connect(socket, args[2])) {
       StateRequest req = StateRequest.newBuilder().setId(id).build();
-      Runner r = async ? StateBench::runAsync : StateBench::run;
+      Runner r = async ? StateBench::runAsync
+          : (cl, rq, n, k) -> run(cl, rq, n, k, virtual ? virtualThreads() : Thread::new);
       // Warm-up until the JIT is done with the hot path (Go's client needs none): at least two
       // rounds and three seconds, so the measured calls run compiled code on a busy machine.
       long warm = System.nanoTime() + 3_000_000_000L;
@@ -44,7 +48,7 @@ public final class StateBench {
       System.out.printf(Locale.ROOT,
           "{\"client\":\"%s\",\"inflight\":%d,\"calls\":%d,\"callsPerSec\":%.1f,"
               + "\"p50us\":%.1f,\"p99us\":%.1f}%n",
-          async ? "java-async" : "java", inflight, calls, calls / secs, lat[lat.length / 2] / 1000.0,
+          async ? "java-async" : virtual ? "java-virtual" : "java", inflight, calls, calls / secs, lat[lat.length / 2] / 1000.0,
           lat[lat.length * 99 / 100] / 1000.0);
     }
   }
@@ -95,13 +99,37 @@ public final class StateBench {
     return lat;
   }
 
-  private static long[] run(TaskClient c, StateRequest req, int n, int inflight)
-      throws InterruptedException {
+  /**
+   * Blocking callers on virtual threads (JDK 21+), found by reflection since katadbg builds for
+   * 17: a reply then resumes a continuation on a carrier that is usually running already,
+   * instead of waking one OS thread per reply. What Go's goroutines are to its client.
+   */
+  private static java.util.function.Function<Runnable, Thread> virtualThreads() {
+    try {
+      Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+      java.lang.reflect.Method unstarted = Class.forName("java.lang.Thread$Builder")
+          .getMethod("unstarted", Runnable.class);
+      return task -> {
+        try {
+          return (Thread) unstarted.invoke(builder, task);
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException(e);
+        }
+      };
+    } catch (ReflectiveOperationException e) {
+      System.err.println("virtual threads need Java 21 or newer: " + e);
+      System.exit(2);
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static long[] run(TaskClient c, StateRequest req, int n, int inflight,
+      java.util.function.Function<Runnable, Thread> threads) throws InterruptedException {
     long[] lat = new long[n];
     AtomicInteger next = new AtomicInteger();
     Thread[] workers = new Thread[inflight];
     for (int w = 0; w < inflight; w++) {
-      workers[w] = new Thread(() -> {
+      workers[w] = threads.apply(() -> {
         for (int i; (i = next.getAndIncrement()) < n; ) {
           long t = System.nanoTime();
           try {

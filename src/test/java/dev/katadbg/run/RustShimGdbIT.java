@@ -354,4 +354,33 @@ class RustShimGdbIT {
       ProcessHandle.of(daemon).ifPresent(ProcessHandle::destroyForcibly);
     }
   }
+
+  /**
+   * A breakpoint gdb cannot resolve fails the start with gdb's reason, and everything the start
+   * made (gdbserver, the keeper, the held daemon) is ended.
+   */
+  @Test
+  void aBreakpointGdbCannotResolveFailsTheStartAndLeavesNothing() throws Exception {
+    writeConfig(false, "no_such_function_in_the_shim");
+    long since = uptimeTicks();
+    Process run = run("rfail");
+    assertThat(run.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    String err = read(dir.resolve(run.pid() + ".err"));
+    assertThat(run.exitValue()).as(err).isNotZero();
+    assertThat(err).contains("gdb cannot set the breakpoint 'no_such_function_in_the_shim'")
+        .contains("Function \"no_such_function_in_the_shim\" not defined");
+    String shim = env.path(TestEnv.Part.RUST_SHIM).toString();
+    Awaitility.await("no gdb, gdbserver or shim left").atMost(Duration.ofSeconds(15))
+        .until(() -> Processes.linux().all().stream()
+            .filter(p -> p.startTime() >= since && !p.isZombie())
+            .filter(p -> String.join(" ", p.cmdline()).contains(shim)
+                || p.comm().equals("gdbserver") || p.comm().equals("gdb"))
+            .toList(), List::isEmpty);
+  }
+
+  /** Now, in the kernel's clock ticks since boot (the unit of a process's start time). */
+  static long uptimeTicks() throws Exception {
+    String up = Files.readString(Path.of("/proc/uptime"));
+    return (long) (Double.parseDouble(up.substring(0, up.indexOf(' '))) * 100) - 1;
+  }
 }

@@ -99,6 +99,8 @@ class SessionRegistryTest {
     livePids.add(5);
     assertThat(r.get("default", "gdb-1")).contains(s);
     assertThat(s.debuggerLog()).isEqualTo(dir.resolve("gdb.mi"));
+    assertThat(s.logFiles()).containsExactly(dir.resolve("katadbg.log"), dir.resolve("gdb.mi"),
+        dir.resolve("gdbserver.log"), dir.resolve("shim.stderr"));
 
     com.google.gson.JsonObject json = SessionJson.toJson(s);
     assertThat(json.get("debuggerKind").getAsString()).isEqualTo("gdb");
