@@ -625,16 +625,18 @@ final class DebugStart {
           + " fix [shim] binary");
     }
     Path real = shim.toRealPath();
-    boolean dwarf;
+    ElfBinary elf;
     try {
-      dwarf = ElfBinary.read(real).hasDwarf();
+      elf = ElfBinary.read(real);
     } catch (IOException | RuntimeException e) {
       throw new SetupException("cannot read shim binary " + real + " as ELF: " + e.getMessage());
     }
-    if (!dwarf) {
+    if (!elf.hasDwarf()) {
       throw new SetupException("shim binary " + real + " has no DWARF debug info: rebuild it"
-          + " with it (Go: -gcflags=all=-N -l and without -ldflags '-s -w'; Rust: a debug"
-          + " build, not stripped)");
+          + (elf.goBuildInfo().isPresent()
+              ? " with -gcflags=all=-N -l and without -ldflags '-s -w'"
+              : " with debug info and unstripped (runtime-rs: make BUILD_TYPE=debug, not"
+                  + " make optimize; cargo: a debug build or debug = true)"));
     }
     return real;
   }

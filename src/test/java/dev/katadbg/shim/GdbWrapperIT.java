@@ -103,9 +103,11 @@ class GdbWrapperIT {
         () -> "; last: " + katadbg("state", id).describe());
   }
 
-  static CommandResult finish(RunningCommand run) throws InterruptedException {
+  static CommandResult finish(RunningCommand run, String id) throws InterruptedException {
     return run.tryWait(WAIT).orElseThrow(() -> new AssertionError("ctr did not finish: "
-        + run.command() + "\nstdout: " + run.stdoutSoFar() + "\nstderr: " + run.stderrSoFar()));
+        + run.command() + "\nstdout: " + run.stdoutSoFar() + "\nstderr: " + run.stderrSoFar()
+        + "\nstate: " + katadbg("state", id).describe() + "\nlogs: "
+        + katadbg("logs", id).stdout() + "\ncontainerd:\n" + containerd.logTail(30)));
   }
 
   @Test
@@ -125,7 +127,7 @@ class GdbWrapperIT {
     assertThat(stack.stdout()).as(stack.describe()).contains("  0  " + WrapperIT.CREATE + "()");
 
     assertThat(katadbg("continue", id).stdout()).isEqualTo("continued\n");
-    CommandResult done = finish(run);
+    CommandResult done = finish(run, id);
     assertThat(done.exitCode()).as(done.describe()).isZero();
     assertThat(done.stdout()).isEqualTo("hello from the shim under gdb\n");
     // ctr run --rm ends the shim; its reaper ends the keeper, and gdbserver dies with it.
@@ -143,7 +145,7 @@ class GdbWrapperIT {
     assertThat(awaitState(id, "halted")).contains("its entry point");
     assertThat(run.tryWait(Duration.ofSeconds(2))).as("ctr must wait for a client").isEmpty();
     assertThat(katadbg("continue", id).stdout()).isEqualTo("continued\n");
-    CommandResult done = finish(run);
+    CommandResult done = finish(run, id);
     assertThat(done.exitCode()).as(done.describe()).isZero();
     assertThat(done.stdout()).isEqualTo("continued through gdb\n");
   }
