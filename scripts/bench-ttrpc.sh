@@ -44,12 +44,18 @@ done
 echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# ttrpc Task.State on one connection — $(nproc) cores, $(date -u +%F), shim $SHIM, $CALLS calls each"
 cp="$root/target/test-classes:$root/target/katadbg/lib/*"
-java=$(sed -n 's/^exec "${KATADBG_JAVA:-\(.*\)}" .*/\1/p' target/katadbg/bin/katadbg)
+java=$(sed -n 's/^exec .*"${KATADBG_JAVA:-\([^}]*\)}" .*/\1/p' target/katadbg/bin/katadbg)
+[ -x "$java" ] || { echo "bench-ttrpc: no java found in target/katadbg/bin/katadbg" >&2; exit 1; }
+# The launcher's own JVM options that matter here: without this one, Java 23+ prints protobuf's
+# sun.misc.Unsafe warnings on every run.
+jopts=()
+grep -q -- '--sun-misc-unsafe-memory-access=allow' target/katadbg/bin/katadbg \
+  && jopts+=(--sun-misc-unsafe-memory-access=allow)
 for round in $(seq "$ROUNDS"); do
   for k in 1 16; do
-    "$java" -cp "$cp" dev.katadbg.bench.StateBench "$addr" "$id" default "$CALLS" "$k"
-    [ "$k" = 1 ] || "$java" -cp "$cp" dev.katadbg.bench.StateBench "$addr" "$id" default "$CALLS" "$k" async
-    [ "$k" = 1 ] || "$java" -cp "$cp" dev.katadbg.bench.StateBench "$addr" "$id" default "$CALLS" "$k" virtual
+    "$java" "${jopts[@]}" -cp "$cp" dev.katadbg.bench.StateBench "$addr" "$id" default "$CALLS" "$k"
+    [ "$k" = 1 ] || "$java" "${jopts[@]}" -cp "$cp" dev.katadbg.bench.StateBench "$addr" "$id" default "$CALLS" "$k" async
+    [ "$k" = 1 ] || "$java" "${jopts[@]}" -cp "$cp" dev.katadbg.bench.StateBench "$addr" "$id" default "$CALLS" "$k" virtual
     "$work/ttrpcbench" -socket "$addr" -id "$id" -calls "$CALLS" -inflight "$k"
   done
   echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg)"
