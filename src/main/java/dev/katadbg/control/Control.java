@@ -80,7 +80,18 @@ public interface Control extends AutoCloseable {
   }
 
   /** Continues a target whose state the caller has just asked ({@link #state}). */
-  Continued continueTarget(TargetState s);
+  default Continued continueTarget(TargetState s) {
+    if (s.status() == TargetState.Status.RUNNING) {
+      return Continued.of(Continued.Outcome.ALREADY_RUNNING);
+    }
+    if (s.status() == TargetState.Status.EXITED) {
+      throw new ControlException("process " + s.pid() + " has exited; nothing to continue");
+    }
+    return resume(s);
+  }
+
+  /** Continues a target {@code s} says is stopped; how depends on the debugger. */
+  Continued resume(TargetState s);
 
   /**
    * Stacks of a stopped target: one goroutine or thread (empty: the current one) or all of

@@ -209,13 +209,7 @@ final class DelveControl implements Control {
 
 
   @Override
-  public Continued continueTarget(TargetState s) {
-    if (s.status() == Status.RUNNING) {
-      return Continued.of(Continued.Outcome.ALREADY_RUNNING);
-    }
-    if (s.status() == Status.EXITED) {
-      throw new ControlException("process " + s.pid() + " has exited; nothing to continue");
-    }
+  public Continued resume(TargetState s) {
     // Delve answers at once only when the continue failed or the target stops right away. It
     // may also answer with the exit of the start process it launched, which it still reports
     // after follow-exec moved on to the daemon (shared/notes/delve.md): then it is asked again.

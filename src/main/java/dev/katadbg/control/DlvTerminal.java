@@ -1,6 +1,5 @@
 package dev.katadbg.control;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -24,20 +23,11 @@ public final class DlvTerminal {
   /** A debugger's client, configured by {@code key}; {@code fix} says what to do without it. */
   public static Path locate(String configured, Optional<String> pathVariable, String key,
       String fix) {
-    if (configured.contains("/")) {
-      Path p = Path.of(configured);
-      if (Files.isExecutable(p)) {
-        return p;
-      }
-      throw new ControlException(key + " " + configured + " is not an executable file (" + fix
-          + ")");
-    }
-    for (String dir : pathVariable.orElse("").split(":")) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, configured))) {
-        return Path.of(dir, configured);
-      }
-    }
-    throw new ControlException("'" + configured + "' is not on PATH (" + fix + ")");
+    return dev.katadbg.files.Executables.find(configured, pathVariable.orElse(""))
+        .orElseThrow(() -> configured.contains("/")
+            ? new ControlException(key + " " + configured + " is not an executable file (" + fix
+                + ")")
+            : new ControlException("'" + configured + "' is not on PATH (" + fix + ")"));
   }
 
   /** {@code dlv connect ADDRESS}: the server already has the daemon, nothing to type first. */

@@ -112,8 +112,7 @@ final class GdbControl implements Control {
         b = keeper.breakAt(location, call);
       } catch (GdbException e) {
         throw new ControlException("gdb cannot set a breakpoint at '" + location + "': "
-            + e.getMessage() + " (a function by its full path, e.g."
-            + " crate::module::Type::method, or FILE:LINE)");
+            + e.getMessage() + " (" + Keeper.LOCATIONS + ")");
       }
       return new Breakpoint(b.number(), "", b.file(), b.line(), b.function(),
           List.of(address(b.address())), List.of(), b.hits());
@@ -125,13 +124,7 @@ final class GdbControl implements Control {
   }
 
   @Override
-  public Continued continueTarget(TargetState s) {
-    if (s.status() == Status.RUNNING) {
-      return Continued.of(Continued.Outcome.ALREADY_RUNNING);
-    }
-    if (s.status() == Status.EXITED) {
-      throw new ControlException("process " + s.pid() + " has exited; nothing to continue");
-    }
+  public Continued resume(TargetState s) {
     resume();
     return Continued.of(Continued.Outcome.RESUMED);
   }

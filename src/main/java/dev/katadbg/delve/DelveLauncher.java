@@ -163,18 +163,7 @@ public final class DelveLauncher {
    * executable of that name in {@code pathEnv} (a PATH value); empty when there is none.
    */
   public static Optional<Path> locate(String configured, String pathEnv) {
-    Path p = Path.of(configured);
-    if (p.isAbsolute() || configured.contains("/")) {
-      return Files.isRegularFile(p) && Files.isExecutable(p)
-          ? Optional.of(p.toAbsolutePath()) : Optional.empty();
-    }
-    for (String d : pathEnv.split(":")) {
-      Path candidate = d.isEmpty() ? null : Path.of(d, configured);
-      if (candidate != null && Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-        return Optional.of(candidate.toAbsolutePath());
-      }
-    }
-    return Optional.empty();
+    return dev.katadbg.files.Executables.find(configured, pathEnv);
   }
 
   /** The arguments after {@code dlv}, for {@code spec} listening on {@code listen}. */

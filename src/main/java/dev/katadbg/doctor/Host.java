@@ -160,16 +160,11 @@ public final class Host {
   }
 
   private Path tool(String configured, String key) {
-    if (configured.contains("/")) {
-      Path p = Path.of(configured);
-      if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
-        throw new IllegalStateException(configured + " not found (" + key + ")");
-      }
-      return p;
-    }
     String path = options.env().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-    return onPath(path, configured).orElseThrow(() -> new IllegalStateException(
-        configured + " not found on PATH (" + path + ")"));
+    return dev.katadbg.files.Executables.find(configured, path).orElseThrow(() ->
+        new IllegalStateException(configured.contains("/")
+            ? configured + " not found (" + key + ")"
+            : configured + " not found on PATH (" + path + ")"));
   }
 
   /** containerd's effective config (its own {@code config dump}). */

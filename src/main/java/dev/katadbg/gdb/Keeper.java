@@ -54,6 +54,13 @@ public final class Keeper {
 
   private static final Duration POLL = Duration.ofMillis(3);
 
+  /**
+   * What a breakpoint location is for gdb, for error messages: gdb 13 does not resolve a Rust
+   * method by its bare name, and Go functions only by their full name.
+   */
+  public static final String LOCATIONS = "a function by its full path, e.g."
+      + " crate::module::Type::method or a Go function's full name, or FILE:LINE";
+
   private final Path commands;
   private final Path output;
 

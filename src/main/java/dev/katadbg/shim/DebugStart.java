@@ -230,8 +230,7 @@ final class DebugStart {
         bp = keeper.breakAt(location, GDB_CALL);
       } catch (GdbException e) {
         throw new SetupException("gdb cannot set the breakpoint '" + location + "': "
-            + e.getMessage() + " (a Rust function by its full path, crate::module::Type::fn,"
-            + " or FILE:LINE; fix [debugger] breakpoints)");
+            + e.getMessage() + " (" + Keeper.LOCATIONS + "; fix [debugger] breakpoints)");
       }
       a.log.info("breakpoint " + bp.number() + " at " + location + ": " + bp.function() + " "
           + bp.file() + ":" + bp.line() + " " + bp.address());
@@ -589,24 +588,13 @@ final class DebugStart {
   private static final Duration GDB_CALL = Duration.ofSeconds(30);
 
   private Path resolveTool(String configured, String name, String key, String fix) {
-    if (configured.contains("/")) {
-      Path p = Path.of(configured);
-      if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-        return p;
-      }
-      throw new SetupException(name + " not found at " + p + ": " + fix + " or fix " + key);
-    }
     String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-    for (String d : path.split(":")) {
-      if (!d.isEmpty()) {
-        Path p = Path.of(d, configured);
-        if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-          return p;
-        }
-      }
-    }
-    throw new SetupException(name + " not found on the runtime manager's PATH (" + path + "): "
-        + fix + " or set " + key);
+    return dev.katadbg.files.Executables.find(configured, path).orElseThrow(() ->
+        configured.contains("/")
+            ? new SetupException(name + " not found at " + configured + ": " + fix + " or fix "
+                + key)
+            : new SetupException(name + " not found on the runtime manager's PATH (" + path
+                + "): " + fix + " or set " + key));
   }
 
   private Path resolveDlv(String configured) {
