@@ -311,16 +311,7 @@ class RustShimGdbIT {
   @Test
   void attachTakesARunningRustShimWithGdbAndDetachLetsItGo() throws Exception {
     writeConfig(false);
-    Path shim = env.path(TestEnv.Part.RUST_SHIM);
-    ProcessBuilder pb = new ProcessBuilder(shim.toString(), "-namespace", "default", "-id",
-        "ratt", "-address", dir.resolve("containerd.sock").toString(), "start")
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .redirectError(dir.resolve("start.stderr").toFile());
-    pb.environment().put("RUSTSHIM_SOCKET_DIR", dir.toString());
-    Process start = pb.start();
-    String address = new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
-        .strip();
-    assertThat(start.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    String address = RustShimIT.start(env.path(TestEnv.Part.RUST_SHIM), dir, "ratt").address();
     Result connect = katadbg("", "shim", "call", address, "Connect", "{\"id\":\"ratt\"}");
     int daemon = JsonParser.parseString(connect.out()).getAsJsonObject().get("shimPid")
         .getAsInt();

@@ -45,18 +45,32 @@ class RustShimIT {
     return new Call(code, out.toString(), err.toString());
   }
 
-  @Test
-  void itsStartRepliesAnAddressAndItsDaemonAnswersTheTaskApi() throws Exception {
-    Path shim = TestEnv.require(TestEnv.Part.RUST_SHIM).path(TestEnv.Part.RUST_SHIM);
+  /** What the Rust shim's start did, as a runtime manager sees it. */
+  record Started(Process process, String address) {}
+
+  /**
+   * Runs the Rust shim's start for sandbox {@code id}, as containerd would (no katadbg), with its
+   * socket in {@code dir}; returns once the start has exited.
+   */
+  static Started start(Path shim, Path dir, String id) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(shim.toString(), "-namespace", "default", "-id",
-        "r1", "-address", dir.resolve("containerd.sock").toString(), "start")
+        id, "-address", dir.resolve("containerd.sock").toString(), "start")
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-        .redirectError(dir.resolve("start.stderr").toFile());
+        .redirectError(dir.resolve("start-" + id + ".stderr").toFile());
     pb.environment().put("RUSTSHIM_SOCKET_DIR", dir.toString());
     Process start = pb.start();
     String address = new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
         .strip();
     assertThat(start.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return new Started(start, address);
+  }
+
+  @Test
+  void itsStartRepliesAnAddressAndItsDaemonAnswersTheTaskApi() throws Exception {
+    Path shim = TestEnv.require(TestEnv.Part.RUST_SHIM).path(TestEnv.Part.RUST_SHIM);
+    Started started = start(shim, dir, "r1");
+    Process start = started.process();
+    String address = started.address();
     assertThat(start.exitValue()).isZero();
     assertThat(address).isEqualTo("unix://" + dir.resolve("default-r1.sock"));
 

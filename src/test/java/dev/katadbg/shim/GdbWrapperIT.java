@@ -6,22 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.katadbg.cli.Main;
 import dev.katadbg.proc.Processes;
-import dev.katadbg.testenv.Await;
 import dev.katadbg.testenv.CommandResult;
 import dev.katadbg.testenv.PrivateContainerd;
 import dev.katadbg.testenv.RunningCommand;
-import dev.katadbg.testenv.TestDirs;
 import dev.katadbg.testenv.TestEnv;
+import dev.katadbg.testenv.WrapperFixture;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.awaitility.Awaitility;
@@ -36,84 +28,70 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * by their full names.
  */
 class GdbWrapperIT {
-  static final String RUNTIME = "io.containerd.katadbg.v2";
-  static final Duration WAIT = Duration.ofSeconds(60);
-
-  static Path confDir;
-  static Path config;
+  static final String RUNTIME = WrapperFixture.RUNTIME;
+  static final Duration WAIT = WrapperFixture.WAIT;
+  static final WrapperFixture fx = WrapperFixture.create("gdbwrapper");
 
   @RegisterExtension
   static PrivateContainerd containerd = PrivateContainerd.create()
-      .environment(Map.of("KATADBG_CONFIG", configPath().toString()));
-
-  static TestEnv env;
-
-  static Path configPath() {
-    if (confDir == null) {
-      confDir = TestDirs.createOrPlaceholder("gdbwrapper");
-      config = confDir.resolve("katadbg.toml");
-    }
-    return config;
-  }
+      .environment(Map.of("KATADBG_CONFIG", fx.config().toString()));
 
   @BeforeAll
-  static void linkWrapper() throws IOException {
-    env = TestEnv.require(TestEnv.Part.GDB, TestEnv.Part.GDBSERVER, TestEnv.Part.DEBUG_SHIM,
-        TestEnv.Part.CONTAINERD, TestEnv.Part.CTR, TestEnv.Part.RUNC, TestEnv.Part.BUSYBOX);
-    Path wrapper = env.dist().resolve("bin/containerd-shim-katadbg-v2");
-    assertThat(wrapper).as("built launcher (mvn package)").isExecutable();
-    Files.createSymbolicLink(containerd.optBin().resolve("containerd-shim-katadbg-v2"), wrapper);
+  static void linkWrapper() {
+    fx.linkWrapper(containerd, TestEnv.Part.GDB, TestEnv.Part.GDBSERVER);
   }
 
   @AfterAll
-  static void removeConfDir() {
-    TestDirs.delete(confDir);
+  static void removeDir() {
+    fx.delete();
   }
 
-  static void writeConfig(String debuggerLines) throws IOException {
-    Files.writeString(config, "[shim]\nbinary = \"" + env.debugShim() + "\"\n\n[debugger]\n"
-        + "kind = \"gdb\"\n" + debuggerLines + "\n[state]\ndir = \""
-        + confDir.resolve("state") + "\"\n");
+  /** The debug runc shim (Go) with kind = "gdb", plus {@code debugger} keys. */
+  static void writeConfig(Map<String, String> debugger) throws IOException {
+    Map<String, String> d = new java.util.HashMap<>(debugger);
+    d.put("kind", WrapperFixture.toml("gdb"));
+    fx.writeConfig("state", d);
   }
 
   static CommandResult katadbg(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.run(new PrintWriter(out), new PrintWriter(err),
-        Map.of("KATADBG_CONFIG", config.toString()), args);
-    return new CommandResult(List.of(args), code, out.toString(), err.toString());
+    return fx.katadbg(args);
   }
 
   static JsonObject session(String id) {
-    return Await.until("a session for " + id, WAIT, () -> {
-      CommandResult r = katadbg("sessions", "--json");
-      List<JsonObject> all = new ArrayList<>();
-      for (JsonElement e : JsonParser.parseString(r.stdout()).getAsJsonArray()) {
-        all.add(e.getAsJsonObject());
+    return fx.await("a gdb session for " + id, () -> {
+      for (JsonElement e : JsonParser.parseString(katadbg("sessions", "--json").stdout())
+          .getAsJsonArray()) {
+        JsonObject s = e.getAsJsonObject();
+        if (s.get("id").getAsString().equals(id) && s.get("shimPid").getAsInt() > 0
+            && s.get("debuggerKind").getAsString().equals("gdb")) {
+          return Optional.of(s);
+        }
       }
-      return all.stream().filter(s -> s.get("id").getAsString().equals(id)
-          && s.get("shimPid").getAsInt() > 0 && s.get("debuggerKind").getAsString().equals("gdb"))
-          .findFirst();
-    }, () -> "; containerd log:\n" + containerd.logTail(20));
+      return Optional.empty();
+    });
   }
 
   static String awaitState(String id, String contains) {
-    return Await.until("katadbg state " + id + " to say " + contains, WAIT,
-        () -> Optional.of(katadbg("state", id).stdout()).filter(s -> s.contains(contains)),
-        () -> "; last: " + katadbg("state", id).describe());
+    return fx.await("katadbg state " + id + " to say " + contains,
+        () -> Optional.of(katadbg("state", id).stdout()).filter(s -> s.contains(contains)));
   }
 
+  /** ctr's end, or a failure that says where the shim is and what its logs say. */
   static CommandResult finish(RunningCommand run, String id) throws InterruptedException {
-    return run.tryWait(WAIT).orElseThrow(() -> new AssertionError("ctr did not finish: "
-        + run.command() + "\nstdout: " + run.stdoutSoFar() + "\nstderr: " + run.stderrSoFar()
-        + "\nstate: " + katadbg("state", id).describe() + "\nlogs: "
-        + katadbg("logs", id).stdout() + "\ncontainerd:\n" + containerd.logTail(30)));
+    try {
+      return fx.finish(run);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\nstate: " + katadbg("state", id).describe()
+          + "\nlogs: " + katadbg("logs", id).stdout() + "\ncontainerd:\n"
+          + containerd.logTail(30), e);
+    }
   }
 
   @Test
   void theGoShimUnderGdbStopsInTheTaskServicesCreateAndTheContainerRunsAfterContinue()
       throws Exception {
-    writeConfig("wait_for_client = false\nbreakpoints = [\"" + WrapperIT.CREATE + "\"]\n");
+    writeConfig(Map.of("wait_for_client", "false", "breakpoints",
+        "[" + WrapperFixture.toml(WrapperIT.CREATE) + "]"));
     String id = uniqueId("gdbbp");
     RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
         containerd.rootfs().toString(), id, "/bin/echo", "hello from the shim under gdb");
@@ -137,7 +115,7 @@ class GdbWrapperIT {
 
   @Test
   void waitForClientHoldsTheShimUntilKatadbgContinue() throws Exception {
-    writeConfig("wait_for_client = true\n");
+    writeConfig(Map.of("wait_for_client", "true"));
     String id = uniqueId("gdbwait");
     RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
         containerd.rootfs().toString(), id, "/bin/echo", "continued through gdb");
