@@ -89,7 +89,7 @@ public final class GdbTerminal {
     List<String> c = new ArrayList<>(List.of(gdb.toString(), "-q", "-iex", "set sysroot /"));
     if (Files.isDirectory(RUST_GDB_SCRIPTS)) {
       c.addAll(List.of("-iex", "add-auto-load-safe-path " + RUST_GDB_SCRIPTS,
-          "-iex", "directory " + RUST_GDB_SCRIPTS));
+          "-iex", "set directories " + RUST_GDB_SCRIPTS + ":$cdir:$cwd"));
     }
     c.addAll(List.of("-x", setup.toString(), "-ex", "target extended-remote " + s.listen()));
     for (String b : h.breakpoints()) {
