@@ -108,8 +108,9 @@ public final class Keeper {
     try {
       Files.deleteIfExists(fifo);
       mkfifo(fifo);
+      // Emptied: the first prompt in it must be this gdb's (see awaitReady).
       Files.write(spec.dir().resolve(OUTPUT), new byte[0], StandardOpenOption.CREATE,
-          StandardOpenOption.APPEND);
+          StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
     } catch (IOException e) {
       throw new GdbException("cannot create the keeper's files in " + spec.dir() + ": "
           + e.getMessage(), e);
@@ -154,6 +155,7 @@ public final class Keeper {
    */
   public void connect(String listen, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    awaitReady(deadline);
     while (true) {
       try {
         call("-target-select extended-remote " + listen, timeout);
@@ -166,6 +168,28 @@ public final class Keeper {
         }
         sleep(Duration.ofMillis(20));
       }
+    }
+  }
+
+  /**
+   * Waits for gdb's first prompt. Until gdb has the FIFO open, a command written into it is lost
+   * when the writer closes it (a FIFO keeps data only while one of its ends is open): seen as
+   * "gdb did not answer -target-select" once in a CI run, with gdbserver listening.
+   */
+  private void awaitReady(long deadline) {
+    long at = 0;
+    StringBuilder seen = new StringBuilder();
+    while (true) {
+      Tail t = read(at);
+      at = t.end();
+      seen.append(t.text());
+      if (seen.indexOf("(gdb)") >= 0) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new GdbException("gdb did not start: no prompt in " + output + serverSaid());
+      }
+      sleep(POLL);
     }
   }
 
