@@ -38,8 +38,9 @@ public final class GdbTerminal {
         disconnect
       end
       python
-      for s in ("SIGCONT", "SIGURG", "SIGPIPE", "SIGWINCH", "SIGCHLD"):
+      for s in ("SIGCONT", "SIGPIPE", "SIGWINCH", "SIGCHLD"):
           gdb.execute("handle %s nostop noprint pass" % s, to_string=True)
+      gdb.execute("handle SIGURG nostop noprint nopass", to_string=True)
       end
       """;
 

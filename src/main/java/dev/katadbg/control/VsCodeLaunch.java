@@ -26,7 +26,7 @@ public final class VsCodeLaunch {
 
   /** Settings the IDE's gdb gets, as katadbg's own gdb has them (see dev.katadbg.gdb.Keeper). */
   private static final List<String> GDB_SETUP = List.of("set sysroot /",
-      "handle SIGCONT nostop noprint pass", "handle SIGURG nostop noprint pass",
+      "handle SIGCONT nostop noprint pass", "handle SIGURG nostop noprint nopass",
       "handle SIGPIPE nostop noprint pass", "handle SIGWINCH nostop noprint pass",
       "handle SIGCHLD nostop noprint pass");
 

@@ -35,11 +35,15 @@ public final class Keeper {
   // Run by gdb before it reads a command. sysroot "/" reads the shared libraries from this
   // machine instead of through the remote protocol (it is the same machine): 1.5 s instead of
   // 2.5 s for a connect here. SIGCONT is what katadbg sends to end the hand-off's group-stop;
-  // Go's runtime signals (SIGURG preemption, SIGPIPE) are its own business.
+  // SIGPIPE and the like are the program's own business. SIGURG is Go's asynchronous
+  // preemption, and is not passed on: its handler rewrites the interrupted thread's PC, which
+  // can strand gdb stepping a thread over a breakpoint (all other threads stay stopped); Delve
+  // turns async preemption off in the programs it debugs for the same reason. Go then preempts
+  // cooperatively; Rust ignores SIGURG anyway.
   private static final List<String> SETUP = List.of(
       "set mi-async on", "set pagination off", "set confirm off", "set sysroot /",
       "set auto-load safe-path /",
-      "handle SIGCONT nostop noprint pass", "handle SIGURG nostop noprint pass",
+      "handle SIGCONT nostop noprint pass", "handle SIGURG nostop noprint nopass",
       "handle SIGPIPE nostop noprint pass", "handle SIGWINCH nostop noprint pass",
       "handle SIGCHLD nostop noprint pass");
 

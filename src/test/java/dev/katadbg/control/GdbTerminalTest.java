@@ -39,7 +39,9 @@ class GdbTerminalTest {
     String setup = Files.readString(dir.resolve("connect.gdb"));
     assertThat(setup).as("quit must leave the shim to the keeper, not detach it")
         .contains("define hook-quit\n  disconnect\nend")
-        .contains("handle %s nostop noprint pass").contains("SIGCONT");
+        .contains("handle %s nostop noprint pass").contains("SIGCONT")
+        .as("Go's preemption signal is not delivered under gdb")
+        .contains("handle SIGURG nostop noprint nopass");
   }
 
   @Test
