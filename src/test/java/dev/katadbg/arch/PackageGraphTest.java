@@ -80,13 +80,16 @@ class PackageGraphTest {
   @Test
   void theStartPathAndTheProtocolsDoNotDependOnTheCommandLine() {
     Map<String, Set<String>> g = graph();
-    for (String p : List.of("shim", "handoff", "delve", "session", "discovery", "ttrpc",
+    for (String p : List.of("shim", "handoff", "delve", "gdb", "session", "discovery", "ttrpc",
         "shimargs", "config", "proc")) {
       assertThat(g.get(p)).as(p + " depends on").doesNotContain("cli");
     }
     assertThat(g.get("discovery")).as("discovery reads shim command lines through shimargs")
         .doesNotContain("shim");
     assertThat(g.get("shimargs")).as("shimargs depends on nothing of katadbg").isEmpty();
+    assertThat(g.get("gdb")).as("gdb's quirks stay in gdb, which depends on nothing of katadbg")
+        .isEmpty();
+    assertThat(g.get("files")).as("files depends on nothing of katadbg").isEmpty();
   }
 
   @Test
