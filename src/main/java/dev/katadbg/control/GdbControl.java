@@ -46,7 +46,7 @@ final class GdbControl implements Control {
           + " connect or lend, pid " + lent.getAsLong() + "): ask that gdb, or end it and"
           + " katadbg's gdb takes the shim back");
     }
-    if (java.nio.file.Files.exists(s.dir().resolve(GdbTerminal.LENT))) {
+    if (java.nio.file.Files.exists(s.dir().resolve(Keeper.LENT))) {
       // Its borrower died without giving the shim back (killed, say): take it back now.
       GdbTerminal.giveBack(s, processes);
     }

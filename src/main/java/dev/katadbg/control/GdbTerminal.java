@@ -23,11 +23,6 @@ import java.util.Optional;
 public final class GdbTerminal {
   private static final Duration CALL = Duration.ofSeconds(10);
 
-  /**
-   * In the session's directory while the keeper has let go: the pid of the katadbg that
-   * borrowed gdbserver, so that other commands can say who has it instead of "exited".
-   */
-  public static final String LENT = "lent";
 
   // Quitting a gdb attached to a process detaches from it, and gdbserver then lets the shim go
   // for good: the user's gdb disconnects first instead, leaving the shim as it is for the
@@ -72,7 +67,7 @@ public final class GdbTerminal {
       boolean wasRunning = k.halt(CALL, Control.HALT_TIMEOUT);
       List<String> locations = k.breakpoints(CALL).stream().map(GdbBreakpoint::location)
           .filter(l -> !l.isEmpty()).distinct().toList();
-      Files.writeString(s.dir().resolve(LENT), ProcessHandle.current().pid() + "\n");
+      Files.writeString(s.dir().resolve(Keeper.LENT), ProcessHandle.current().pid() + "\n");
       k.call("-target-disconnect", CALL);
       return new Handover(locations, wasRunning);
     } catch (GdbException | IOException e) {
@@ -112,13 +107,7 @@ public final class GdbTerminal {
 
   /** The katadbg process that has borrowed the session's gdbserver, if one has. */
   public static java.util.OptionalLong lentTo(Session s) {
-    try {
-      long pid = Long.parseLong(Files.readString(s.dir().resolve(LENT)).strip());
-      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
-          ? java.util.OptionalLong.of(pid) : java.util.OptionalLong.empty();
-    } catch (IOException | NumberFormatException e) {
-      return java.util.OptionalLong.empty();
-    }
+    return Keeper.lentTo(s.dir());
   }
 
   /**
@@ -130,7 +119,7 @@ public final class GdbTerminal {
     Keeper k = Keeper.in(s.dir());
     try {
       k.connect(s.listen(), Duration.ofSeconds(10));
-      Files.deleteIfExists(s.dir().resolve(LENT));
+      Files.deleteIfExists(s.dir().resolve(Keeper.LENT));
       Optional<Keeper.Threads> t = k.threadsUnlessRunning(CALL);
       if (t.isPresent() && t.get().threads().isEmpty()) {
         Optional<Session.ProcessRef> shim = s.shim();

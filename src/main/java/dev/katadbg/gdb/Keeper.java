@@ -31,6 +31,11 @@ public final class Keeper {
   public static final String OUTPUT = "gdb.mi";
   /** In the session directory: gdbserver's own output. */
   public static final String SERVER_LOG = "gdbserver.log";
+  /**
+   * In the session directory while the keeper has let go of gdbserver for another gdb: the pid
+   * of the katadbg that borrowed it, so other commands can say who has it.
+   */
+  public static final String LENT = "lent";
 
   // Run by gdb before it reads a command. sysroot "/" reads the shared libraries from this
   // machine instead of through the remote protocol (it is the same machine): 1.5 s instead of
@@ -145,6 +150,17 @@ public final class Keeper {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new GdbException("interrupted starting gdb");
+    }
+  }
+
+  /** The live katadbg that has borrowed the gdbserver of the session in {@code dir}, if any. */
+  public static java.util.OptionalLong lentTo(Path dir) {
+    try {
+      long pid = Long.parseLong(Files.readString(dir.resolve(LENT)).strip());
+      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)
+          ? java.util.OptionalLong.of(pid) : java.util.OptionalLong.empty();
+    } catch (IOException | NumberFormatException e) {
+      return java.util.OptionalLong.empty();
     }
   }
 

@@ -102,6 +102,14 @@ public final class SessionControl {
    * child, with it). A keeper that cannot do that is killed only if no breakpoint was set.
    */
   private Outcome stopGdb(Session s) {
+    java.util.OptionalLong lent = Keeper.lentTo(s.dir());
+    if (lent.isPresent()) {
+      // Ending the keeper now would end gdbserver under the borrower's gdb and leave that gdb's
+      // breakpoints in the shim's code.
+      throw new IllegalStateException("cannot detach from " + s.id() + ": its gdbserver is lent"
+          + " to another gdb (katadbg connect or lend, pid " + lent.getAsLong() + "); end that"
+          + " first, or end everything with --kill");
+    }
     Keeper k = Keeper.in(s.dir());
     Optional<String> stuck = Optional.empty();
     try {

@@ -272,6 +272,10 @@ class RustShimGdbIT {
     Result busy = katadbg("", "state", "rlend");
     assertThat(busy.exit()).isNotZero();
     assertThat(busy.err()).contains("lent to another gdb").contains("pid " + lend.pid());
+    Result stopWhileLent = katadbg("", "stop", "rlend");
+    assertThat(stopWhileLent.exit()).as("stop must not pull gdbserver from under the borrower")
+        .isNotZero();
+    assertThat(stopWhileLent.err()).contains("lent to another gdb");
 
     Process other = new ProcessBuilder("gdb", "-q", "-nx", "-batch", "-iex", "set sysroot /",
         "-ex", "target extended-remote " + listen, "-ex", "info threads", "-ex", "disconnect",
