@@ -237,15 +237,10 @@ public final class Keeper {
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     long at = from;
-    StringBuilder partial = new StringBuilder();
     while (true) {
       Tail t = read(at);
       at = t.end();
-      partial.append(t.text());
-      int nl;
-      while ((nl = partial.indexOf("\n")) >= 0) {
-        String l = partial.substring(0, nl);
-        partial.delete(0, nl + 1);
+      for (String l : t.text().split("\n")) {
         Optional<MiRecord> r = parseQuietly(l);
         if (r.isPresent() && r.get().answers(token)) {
           if (r.get().name().equals("error")) {
@@ -412,7 +407,7 @@ public final class Keeper {
 
   private record Tail(String text, long end) {}
 
-  /** Whole lines only would need a second read; the caller keeps the partial last line. */
+  /** The complete lines after {@code from}: gdb may be writing the last one still. */
   private Tail read(long from) {
     try (RandomAccessFile f = new RandomAccessFile(output.toFile(), "r")) {
       long len = f.length();
