@@ -25,8 +25,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "attach", mixinStandardHelpOptions = true,
     description = {"Attach a headless Delve to a running shim (dlv attach PID --headless"
         + " --accept-multiclient --api-version=2) and record the session.",
-        "The shim keeps running; connect with dlv connect ADDR or an IDE. Attaching to a shim"
-        + " that has a session prints that session."})
+        "A shim that is not Go (or with [debugger] kind = \"gdb\") gets gdbserver --attach and"
+            + " katadbg's own gdb instead.",
+        "The shim keeps running; connect with dlv connect ADDR (katadbg connect for gdb) or an"
+        + " IDE. Attaching to a shim that has a session prints that session."})
 final class AttachCommand implements Callable<Integer> {
   private final Map<String, String> env;
 
