@@ -33,11 +33,12 @@ public final class GdbTerminal {
         disconnect
       end
       python
-      for s in ("SIGCONT", "SIGPIPE", "SIGWINCH", "SIGCHLD"):
-          gdb.execute("handle %s nostop noprint pass" % s, to_string=True)
+      for s in (%s):
+          gdb.execute("handle %%s nostop noprint pass" %% s, to_string=True)
       gdb.execute("handle SIGURG nostop noprint nopass", to_string=True)
       end
-      """;
+      """.formatted(String.join(", ", Keeper.PASSED_SIGNALS.stream()
+          .map(s -> "\"" + s + "\"").toList()));
 
   /** Debian's rustc puts Rust's pretty printers here; rust-gdb points gdb at them the same way. */
   private static final Path RUST_GDB_SCRIPTS = Path.of("/usr/lib/rustlib/etc");

@@ -25,10 +25,9 @@ public final class VsCodeLaunch {
   private VsCodeLaunch() {}
 
   /** Settings the IDE's gdb gets, as katadbg's own gdb has them (see dev.katadbg.gdb.Keeper). */
-  private static final List<String> GDB_SETUP = List.of("set sysroot /",
-      "handle SIGCONT nostop noprint pass", "handle SIGURG nostop noprint nopass",
-      "handle SIGPIPE nostop noprint pass", "handle SIGWINCH nostop noprint pass",
-      "handle SIGCHLD nostop noprint pass");
+  private static final List<String> GDB_SETUP = java.util.stream.Stream.concat(
+      java.util.stream.Stream.of("set sysroot /"),
+      dev.katadbg.gdb.Keeper.SIGNAL_SETTINGS.stream()).toList();
 
   /**
    * A VS Code C/C++ ({@code cppdbg}) configuration for a gdb session: the IDE's gdb connects to

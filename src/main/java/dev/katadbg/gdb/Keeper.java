@@ -45,12 +45,16 @@ public final class Keeper {
   // can strand gdb stepping a thread over a breakpoint (all other threads stay stopped); Delve
   // turns async preemption off in the programs it debugs for the same reason. Go then preempts
   // cooperatively; Rust ignores SIGURG anyway.
-  private static final List<String> SETUP = List.of(
+  /** Signals gdb passes on to the shim without stopping or printing. */
+  public static final List<String> PASSED_SIGNALS =
+      List.of("SIGCONT", "SIGPIPE", "SIGWINCH", "SIGCHLD");
+  /** Every gdb katadbg starts or configures gets these (the keeper, connect's, an IDE's). */
+  public static final List<String> SIGNAL_SETTINGS = java.util.stream.Stream.concat(
+      PASSED_SIGNALS.stream().map(s -> "handle " + s + " nostop noprint pass"),
+      java.util.stream.Stream.of("handle SIGURG nostop noprint nopass")).toList();
+  private static final List<String> SETUP = java.util.stream.Stream.concat(java.util.stream.Stream.of(
       "set mi-async on", "set pagination off", "set confirm off", "set sysroot /",
-      "set auto-load safe-path /",
-      "handle SIGCONT nostop noprint pass", "handle SIGURG nostop noprint nopass",
-      "handle SIGPIPE nostop noprint pass", "handle SIGWINCH nostop noprint pass",
-      "handle SIGCHLD nostop noprint pass");
+      "set auto-load safe-path /"), SIGNAL_SETTINGS.stream()).toList();
 
   // gdbserver is gdb's child, so it can die with it (PR_SET_PDEATHSIG through setpriv): the
   // session's reaper and `stop --kill` end one process, and no gdbserver is left holding the
