@@ -50,30 +50,36 @@ public final class Attacher {
   }
 
   /**
-   * How to start Delve.
+   * How to attach.
    *
-   * @param dlv the dlv executable
-   * @param listen where it listens; {@code HOST:0} picks a free port
-   * @param checkGoVersion false passes {@code --check-go-version=false}
-   * @param startTimeout how long Delve may take to attach and answer
+   * @param debugger Delve or gdb, and how to run it
+   * @param listen where the debugger listens; {@code HOST:0} picks a free port
+   * @param startTimeout how long the debugger may take to attach and answer
    */
-  public record Request(Path dlv, ListenPolicy listen, boolean checkGoVersion,
-      Duration startTimeout, Optional<Gdb> gdb) {
+  public record Request(Debugger debugger, ListenPolicy listen, Duration startTimeout) {
     public Request {
-      Objects.requireNonNull(dlv, "dlv");
+      Objects.requireNonNull(debugger, "debugger");
       Objects.requireNonNull(listen, "listen");
       Objects.requireNonNull(startTimeout, "startTimeout");
-      Objects.requireNonNull(gdb, "gdb");
-    }
-
-    public Request(Path dlv, ListenPolicy listen, boolean checkGoVersion,
-        Duration startTimeout) {
-      this(dlv, listen, checkGoVersion, startTimeout, Optional.empty());
     }
   }
 
-  /** With it, the shim goes to gdbserver and a keeper gdb instead of Delve (a non-Go shim). */
-  public record Gdb(Path gdb, Path gdbserver) {
+  /** The debugger a shim goes to. */
+  public sealed interface Debugger permits Delve, Gdb {}
+
+  /**
+   * A headless Delve ({@code dlv attach}).
+   *
+   * @param checkGoVersion false passes {@code --check-go-version=false}
+   */
+  public record Delve(Path dlv, boolean checkGoVersion) implements Debugger {
+    public Delve {
+      Objects.requireNonNull(dlv, "dlv");
+    }
+  }
+
+  /** gdbserver and a keeper gdb, for a shim that is not Go. */
+  public record Gdb(Path gdb, Path gdbserver) implements Debugger {
     public Gdb {
       Objects.requireNonNull(gdb, "gdb");
       Objects.requireNonNull(gdbserver, "gdbserver");
@@ -117,24 +123,27 @@ public final class Attacher {
       return new Attached(busy.existing(), true);
     }
     Path dir = ((SessionRegistry.Claim.Claimed) claim).dir();
-    if (req.gdb().isPresent()) {
-      return attachGdb(shim, req, req.gdb().get(), dir);
-    }
+    return req.debugger() instanceof Gdb g
+        ? attachGdb(shim, req, g, dir)
+        : attachDelve(shim, req, (Delve) req.debugger(), dir);
+  }
+
+  private Attached attachDelve(Shim shim, Request req, Delve d, Path dir) {
     DelveProcess delve = null;
     try {
       DelveAddress listen = DelveAddress.parse(req.listen().resolve(dir, 0));
-      delve = launcher.launchDetached(new LaunchSpec(req.dlv(), new LaunchSpec.Attach(shim.pid()),
+      delve = launcher.launchDetached(new LaunchSpec(d.dlv(), new LaunchSpec.Attach(shim.pid()),
           listen, dir, Map.of("PATH", "/usr/local/bin:/usr/bin:/bin"), dir.resolve("dlv.log"),
-          req.checkGoVersion()));
+          d.checkGoVersion()));
       String where = delve.listenAddress().toListenArg();
-      try (DelveClient c = connect(delve, shim, req)) {
+      try (DelveClient c = connect(delve, shim, req, d)) {
         DebuggerState st = c.state(false);
         if (st.pid() != shim.pid()) {
           throw new AttachException("Delve at " + where + " debugs pid " + st.pid()
               + ", not shim pid " + shim.pid());
         }
         Optional<String> outside = GoWindow.problem(c.version());
-        if (outside.isPresent() && req.checkGoVersion()) {
+        if (outside.isPresent() && d.checkGoVersion()) {
           // Let the shim go before failing: Detach without kill frees an attached process.
           c.detach(false);
           delve.awaitExit(Duration.ofSeconds(5));
@@ -218,13 +227,13 @@ public final class Attacher {
     }
   }
 
-  private static DelveClient connect(DelveProcess delve, Shim shim, Request req) {
+  private static DelveClient connect(DelveProcess delve, Shim shim, Request req, Delve d) {
     try {
       return delve.connect(req.startTimeout());
     } catch (DelveException e) {
       String why = e.getMessage();
       if (why.contains("check-go-version") || why.contains("Go version")) {
-        throw new AttachException("Delve " + req.dlv() + " does not support the Go version"
+        throw new AttachException("Delve " + d.dlv() + " does not support the Go version"
             + " shim pid " + shim.pid() + " was built with (" + why + "): use a Delve that"
             + " does, or retry with --check-go-version=false", e);
       }

@@ -78,20 +78,15 @@ final class AttachCommand implements Callable<Integer> {
    */
   private static Optional<Attacher.Gdb> gdbFor(KatadbgConfig config, Shim shim,
       Map<String, String> env) {
-    KatadbgConfig.Kind kind = config.debugger().kind();
-    if (kind == KatadbgConfig.Kind.DELVE) {
-      return Optional.empty();
-    }
-    if (kind == KatadbgConfig.Kind.AUTO) {
-      boolean go;
+    KatadbgConfig.Kind kind = config.debugger().kind().resolve(() -> {
       try {
-        go = dev.katadbg.elf.ElfBinary.read(shim.binary()).goBuildInfo().isPresent();
+        return dev.katadbg.elf.ElfBinary.read(shim.binary()).goBuildInfo().isPresent();
       } catch (java.io.IOException | RuntimeException e) {
-        go = true;
+        return true; // unreadable: Delve, whose own checks then say what is wrong
       }
-      if (go) {
-        return Optional.empty();
-      }
+    });
+    if (kind != KatadbgConfig.Kind.GDB) {
+      return Optional.empty();
     }
     Optional<String> path = Optional.ofNullable(env.get("PATH"));
     try {
@@ -123,34 +118,30 @@ final class AttachCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCode.USAGE, "--listen: " + e.getMessage());
     }
-    Optional<Attacher.Gdb> gdb = gdbFor(config, shim, env);
-    if (gdb.isPresent()) {
-      try {
-        return new Attacher(registry, Processes.linux(), new DelveLauncher(),
-            PtraceAccess.ofThisProcess()).attach(shim, new Attacher.Request(Path.of("dlv"),
-                policy, false, config.debugger().startTimeout(), gdb));
-      } catch (AttachException e) {
-        throw new CliException(ExitCode.FAILURE, e.getMessage());
-      }
+    Attacher.Debugger debugger = gdbFor(config, shim, env).map(g -> (Attacher.Debugger) g)
+        .orElseGet(() -> new Attacher.Delve(dlvFor(config, env),
+            checkGoVersion != null ? checkGoVersion : config.debugger().checkGoVersion()));
+    if (policy.isRemote()) {
+      err.println("katadbg: warning: " + (debugger instanceof Attacher.Gdb ? "gdbserver" : "Delve")
+          + " will listen on " + policy.text()
+          + ", reachable from other hosts; anyone who connects controls the shim");
     }
+    try {
+      return new Attacher(registry, Processes.linux(), new DelveLauncher(),
+          PtraceAccess.ofThisProcess()).attach(shim, new Attacher.Request(debugger, policy,
+              config.debugger().startTimeout()));
+    } catch (AttachException e) {
+      throw new CliException(ExitCode.FAILURE, e.getMessage());
+    }
+  }
+
+  private static Path dlvFor(KatadbgConfig config, Map<String, String> env) {
     String configured = config.debugger().path();
-    Path dlv = DelveLauncher.locate(configured, env.getOrDefault("PATH", "/usr/bin:/bin"))
+    return DelveLauncher.locate(configured, env.getOrDefault("PATH", "/usr/bin:/bin"))
         .orElseThrow(() -> new CliException(ExitCode.FAILURE, "dlv not found "
             + (configured.contains("/") ? "at " + configured : "on PATH")
             + ": install Delve (go install github.com/go-delve/delve/cmd/dlv@latest) or set"
             + " [debugger] path in " + config.source().map(Path::toString)
                 .orElse(KatadbgConfig.DEFAULT_PATH)));
-    if (policy.isRemote()) {
-      err.println("katadbg: warning: Delve will listen on " + policy.text()
-          + ", reachable from other hosts; anyone who connects controls the shim");
-    }
-    try {
-      return new Attacher(registry, Processes.linux(), new DelveLauncher(),
-          PtraceAccess.ofThisProcess()).attach(shim, new Attacher.Request(dlv, policy,
-              checkGoVersion != null ? checkGoVersion : config.debugger().checkGoVersion(),
-              config.debugger().startTimeout()));
-    } catch (AttachException e) {
-      throw new CliException(ExitCode.FAILURE, e.getMessage());
-    }
   }
 }

@@ -69,7 +69,19 @@ public record KatadbgConfig(
     /** Delve for a Go binary (its ELF carries Go build info), gdb for any other. */
     AUTO,
     DELVE,
-    GDB
+    GDB;
+
+    /**
+     * The debugger a shim goes to: this kind, or for {@link #AUTO} Delve when {@code goBinary}
+     * says the shim is Go (its ELF carries Go build info, which no other toolchain writes) and
+     * gdb otherwise. {@code goBinary} is asked only for AUTO: reading a 68 MB ELF is not free.
+     */
+    public Kind resolve(java.util.function.BooleanSupplier goBinary) {
+      if (this != AUTO) {
+        return this;
+      }
+      return goBinary.getAsBoolean() ? DELVE : GDB;
+    }
   }
 
   /** Which process of a shim's start the debugger gets. */

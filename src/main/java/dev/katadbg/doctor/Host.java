@@ -136,14 +136,10 @@ public final class Host {
    */
   public Fact<KatadbgConfig.Kind> debuggerKind() {
     return once("debuggerKind", () -> {
-      KatadbgConfig.Kind k = config().value().map(c -> c.debugger().kind())
-          .orElse(KatadbgConfig.Kind.AUTO);
-      if (k != KatadbgConfig.Kind.AUTO) {
-        return k;
-      }
-      ElfBinary elf = shimElf().value().orElseThrow(() -> new IllegalStateException(
-          "kind = \"auto\" decides by the shim's binary: " + shimElf().why()));
-      return elf.goBuildInfo().isPresent() ? KatadbgConfig.Kind.DELVE : KatadbgConfig.Kind.GDB;
+      return config().value().map(c -> c.debugger().kind()).orElse(KatadbgConfig.Kind.AUTO)
+          .resolve(() -> shimElf().value().orElseThrow(() -> new IllegalStateException(
+              "kind = \"auto\" decides by the shim's binary: " + shimElf().why()))
+              .goBuildInfo().isPresent());
     });
   }
 

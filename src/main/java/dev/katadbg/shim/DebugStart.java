@@ -176,19 +176,21 @@ final class DebugStart {
     return new Prepared(tools, realShim, listen, new ExecWatcher(watcher));
   }
 
-  /**
-   * Delve for a Go shim, gdb for any other ({@code kind = "auto"}), or as configured: a Go
-   * binary carries Go build info (the .go.buildinfo section), which no other toolchain writes.
-   */
-  private Tools tools(Path shim, SessionLog log) throws IOException {
+  /** The debugger [debugger] kind names for this shim, and where its executables are. */
+  private Tools tools(Path shim, SessionLog log) {
     DebuggerSettings dbg = config.debugger();
-    KatadbgConfig.Kind kind = dbg.kind();
-    if (kind == KatadbgConfig.Kind.AUTO) {
-      boolean go = ElfBinary.read(shim).goBuildInfo().isPresent();
-      kind = go ? KatadbgConfig.Kind.DELVE : KatadbgConfig.Kind.GDB;
+    KatadbgConfig.Kind kind = dbg.kind().resolve(() -> {
+      boolean go;
+      try {
+        go = ElfBinary.read(shim).goBuildInfo().isPresent();
+      } catch (IOException e) {
+        throw new SetupException("cannot read the shim " + shim + " as ELF to choose its"
+            + " debugger: " + e.getMessage() + "; or set [debugger] kind");
+      }
       log.info("the shim is " + (go ? "a Go binary: Delve" : "not a Go binary: gdb")
           + " (kind = \"auto\")");
-    }
+      return go;
+    });
     if (kind == KatadbgConfig.Kind.DELVE) {
       return new Tools.Delve(resolveDlv(dbg.path()));
     }

@@ -56,6 +56,17 @@ class KatadbgConfigTest {
   }
 
   @Test
+  void autoKindChoosesByTheBinaryAndAFixedKindDoesNotReadIt() {
+    assertThat(KatadbgConfig.Kind.AUTO.resolve(() -> true)).isEqualTo(KatadbgConfig.Kind.DELVE);
+    assertThat(KatadbgConfig.Kind.AUTO.resolve(() -> false)).isEqualTo(KatadbgConfig.Kind.GDB);
+    java.util.function.BooleanSupplier unread = () -> {
+      throw new AssertionError("the binary was read for a fixed kind");
+    };
+    assertThat(KatadbgConfig.Kind.GDB.resolve(unread)).isEqualTo(KatadbgConfig.Kind.GDB);
+    assertThat(KatadbgConfig.Kind.DELVE.resolve(unread)).isEqualTo(KatadbgConfig.Kind.DELVE);
+  }
+
+  @Test
   void emptyFileGivesTheDocumentedDefaults() {
     KatadbgConfig c = KatadbgConfig.parse("", SRC);
     assertThat(c.shimBinary()).isEmpty();
