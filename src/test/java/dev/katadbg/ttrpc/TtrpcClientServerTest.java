@@ -201,6 +201,149 @@ class TtrpcClientServerTest {
     }
   }
 
+  /**
+   * A peer that collects a round of requests and answers them one by one in a shuffled order,
+   * a little apart: the caller reading the connection gets others' replies before its own and
+   * must hand the reading on when its own comes, to a blocked caller or, when only calls that
+   * do not block are left, to the reader thread. A lost hand-off hangs a round.
+   */
+  @Test
+  void repliesInAnyOrderReachBlockingTimedAndAsyncCallersAsTheReadingPasses() throws Exception {
+    int blocking = 4;
+    int timed = 2;
+    int async = 2;
+    int perRound = blocking + timed + async;
+    int rounds = 30;
+    Path p = dir.resolve("shuffle.sock");
+    ServerSocketChannel ss = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    ss.bind(UnixDomainSocketAddress.of(p));
+    Thread peer = new Thread(() -> {
+      java.util.Random random = new java.util.Random(42);
+      try (ss; SocketChannel c = ss.accept()) {
+        FrameReader r = new FrameReader(c);
+        while (true) {
+          List<Frame> round = new ArrayList<>();
+          while (round.size() < perRound) {
+            var f = r.read();
+            if (f.isEmpty()) {
+              return;
+            }
+            round.add(f.get());
+          }
+          java.util.Collections.shuffle(round, random);
+          for (Frame f : round) {
+            Request req = Request.parseFrom(f.payload());
+            send(c, FrameWriter.encode(Frame.response(f.streamId(), Response.newBuilder()
+                .setPayload(req.getPayload()).build().toByteArray())));
+            Thread.sleep(1);
+          }
+        }
+      } catch (IOException | InterruptedException e) {
+        // The client hung up: done.
+      }
+    });
+    peer.setDaemon(true);
+    peer.start();
+    try (TtrpcClient c = TtrpcClient.connect(p)) {
+      List<String> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
+      for (int round = 0; round < rounds; round++) {
+        List<Thread> threads = new ArrayList<>();
+        List<CompletableFuture<byte[]>> asyncs = new ArrayList<>();
+        for (int t = 0; t < blocking + timed; t++) {
+          String m = round + "/" + t;
+          CallOptions o = t < blocking ? CallOptions.none()
+              : CallOptions.none().withTimeout(Duration.ofSeconds(20));
+          threads.add(new Thread(() -> {
+            try {
+              if (!m.equals(new String(c.call(SVC, "Echo", utf8(m), o),
+                  StandardCharsets.UTF_8))) {
+                wrong.add(m);
+              }
+            } catch (TtrpcException e) {
+              wrong.add(m + ": " + e.getMessage());
+            }
+          }));
+        }
+        threads.forEach(Thread::start);
+        for (int a = 0; a < async; a++) {
+          asyncs.add(c.callAsync(SVC, "Echo", utf8(round + "/async" + a), CallOptions.none()));
+        }
+        for (Thread t : threads) {
+          t.join(10_000);
+          assertThat(t.isAlive()).as("round " + round + ": a caller still waits").isFalse();
+        }
+        for (int a = 0; a < async; a++) {
+          assertThat(asyncs.get(a).get(10, TimeUnit.SECONDS))
+              .isEqualTo(utf8(round + "/async" + a));
+        }
+      }
+      assertThat(wrong).isEmpty();
+    }
+  }
+
+  /** A callback that makes a blocking call reads its reply itself instead of waiting on itself. */
+  @Test
+  void aBlockingCallFromACallbackCompletes() throws Exception {
+    try (TtrpcServer s = echoServer(new CountDownLatch(0));
+        TtrpcClient c = TtrpcClient.connect(s.socket())) {
+      CompletableFuture<byte[]> nested = c.callAsync(SVC, "Echo", utf8("outer"),
+          CallOptions.none()).thenApply(r -> {
+            try {
+              return c.call(SVC, "Echo", utf8("inner after " + new String(r,
+                  StandardCharsets.UTF_8)), CallOptions.none());
+            } catch (TtrpcException e) {
+              throw new java.util.concurrent.CompletionException(e);
+            }
+          });
+      assertThat(nested.get(10, TimeUnit.SECONDS)).isEqualTo(utf8("inner after outer"));
+      assertThat(c.call(SVC, "Echo", utf8("then"), CallOptions.none())).isEqualTo(utf8("then"));
+    }
+  }
+
+  /**
+   * A blocking caller alone in flight reads the connection itself; a second one waits for the
+   * reader. Interrupting the one that waits gives up its call only; interrupting the one that
+   * reads ends the connection, saying so.
+   */
+  @Test
+  void anInterruptedWaiterGivesUpItsCallAndAnInterruptedReaderEndsTheConnection()
+      throws Exception {
+    CountDownLatch gate = new CountDownLatch(1);
+    try (TtrpcServer s = echoServer(gate); TtrpcClient c = TtrpcClient.connect(s.socket())) {
+      List<String> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
+      Runnable gated = () -> {
+        try {
+          c.call(SVC, "Gate", utf8("x"), CallOptions.none());
+          outcomes.add("replied");
+        } catch (TtrpcException e) {
+          outcomes.add(e.getMessage());
+        }
+      };
+      Thread reading = new Thread(gated);
+      reading.start();
+      Awaitility.await("the lone caller reads its reply itself").atMost(Duration.ofSeconds(10))
+          .until(() -> java.util.Arrays.stream(reading.getStackTrace()).anyMatch(f ->
+              f.getClassName().equals(FrameReader.class.getName())));
+      Thread waiting = new Thread(gated);
+      waiting.start();
+      Awaitility.await("the second caller waits").atMost(Duration.ofSeconds(10))
+          .until(() -> waiting.getState() == Thread.State.WAITING);
+      waiting.interrupt();
+      waiting.join(10_000);
+      assertThat(outcomes).containsExactly("test.Echo/Gate: interrupted");
+      assertThat(c.isClosed()).isFalse();
+      assertThat(reading.isAlive()).isTrue();
+
+      reading.interrupt();
+      reading.join(10_000);
+      assertThat(outcomes).hasSize(2);
+      assertThat(outcomes.get(1)).contains("a caller reading it was interrupted");
+      assertThat(c.isClosed()).isTrue();
+    } finally {
+      gate.countDown();
+    }
+  }
+
   /** A scripted server: reads one request, then writes whatever {@code reply} produces. */
   TtrpcClient clientOfFakePeer(String name, Consumer<SocketChannel> reply) throws IOException {
     Path p = dir.resolve(name + ".sock");
