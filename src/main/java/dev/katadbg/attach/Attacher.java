@@ -78,11 +78,16 @@ public final class Attacher {
     }
   }
 
-  /** gdbserver and a keeper gdb, for a shim that is not Go. */
-  public record Gdb(Path gdb, Path gdbserver) implements Debugger {
+  /**
+   * gdbserver and a keeper gdb, for a shim that is not Go.
+   *
+   * @param relay katadbg's gdbserver relay, needed for a unix socket
+   */
+  public record Gdb(Path gdb, Path gdbserver, Optional<Path> relay) implements Debugger {
     public Gdb {
       Objects.requireNonNull(gdb, "gdb");
       Objects.requireNonNull(gdbserver, "gdbserver");
+      Objects.requireNonNull(relay, "relay");
     }
   }
 
@@ -186,15 +191,17 @@ public final class Attacher {
   private Attached attachGdb(Shim shim, Request req, Gdb gdb, Path dir) {
     long keeperPid = 0;
     try {
-      if (req.listen() instanceof ListenPolicy.Unix) {
-        throw new AttachException("gdbserver listens only on TCP (no unix sockets in gdbserver"
-            + " 13): give --listen 127.0.0.1:0");
+      if (req.listen() instanceof ListenPolicy.Unix && gdb.relay().isEmpty()) {
+        throw new AttachException("katadbg's gdbserver relay (libexec/" + Keeper.RELAY
+            + ") is missing: reinstall katadbg, or give --listen 127.0.0.1:0");
       }
       DelveAddress listen = DelveAddress.parse(req.listen().resolve(dir,
-          DelveAddress.freeLoopbackPort(((ListenPolicy.Tcp) req.listen()).host())));
+          req.listen() instanceof ListenPolicy.Tcp tcp ? DelveAddress.freeLoopbackPort(tcp.host())
+              : 0, "gdb.sock"));
       String where = listen.toListenArg();
       Keeper.Started k = Keeper.launch(new Keeper.Spec(gdb.gdb(), gdb.gdbserver(),
-          shim.binary(), where, shim.pid(), dir, Map.of("PATH", "/usr/local/bin:/usr/bin:/bin")));
+          shim.binary(), where, shim.pid(), dir, Map.of("PATH", "/usr/local/bin:/usr/bin:/bin"),
+          gdb.relay()));
       keeperPid = k.pid();
       k.keeper().connect(where, req.startTimeout());
       k.keeper().call("-exec-continue", req.startTimeout());

@@ -39,7 +39,7 @@ final class AttachCommand implements Callable<Integer> {
   String target;
 
   @Option(names = "--listen", paramLabel = "ADDR",
-      description = "Where Delve listens: HOST:PORT (HOST:0 = a free port), unix: or"
+      description = "Where the debugger listens: HOST:PORT (HOST:0 = a free port), unix: or"
           + " unix:/path. Default: [debugger] listen of the config (127.0.0.1:0).")
   String listen;
 
@@ -94,7 +94,9 @@ final class AttachCommand implements Callable<Integer> {
           dev.katadbg.control.DlvTerminal.locate(config.debugger().gdb(), path, "[debugger] gdb",
               "install gdb or set [debugger] gdb"),
           dev.katadbg.control.DlvTerminal.locate(config.debugger().gdbserver(), path,
-              "[debugger] gdbserver", "install gdbserver or set [debugger] gdbserver")));
+              "[debugger] gdbserver", "install gdbserver or set [debugger] gdbserver"),
+          dev.katadbg.files.Libexec.find(Optional.ofNullable(
+              System.getProperty(Managers.HOME_PROPERTY)), dev.katadbg.gdb.Keeper.RELAY)));
     } catch (dev.katadbg.control.ControlException e) {
       throw new CliException(ExitCode.NOT_FOUND, e.getMessage());
     }

@@ -60,7 +60,8 @@ final class LendCommand implements Callable<Integer> {
       out.flush();
       returned.countDown();
     }, "katadbg-give-back"));
-    out.println(LENT + " " + s.namespace() + "/" + s.id() + ": connect a gdb to " + s.listen()
+    out.println(LENT + " " + s.namespace() + "/" + s.id() + ": connect a gdb to "
+        + dev.katadbg.gdb.Keeper.clientAddress(s.listen())
         + " (target extended-remote); breakpoints to set again: " + h.breakpoints()
         + "; Ctrl-C gives the shim back to katadbg's gdb");
     out.flush();

@@ -15,8 +15,16 @@ import java.util.Optional;
  */
 public sealed interface ListenPolicy {
 
-  /** What the session's debugger will be told to listen on, given its state directory. */
-  String resolve(Path sessionDir, int freePort);
+  /** What the session's Delve will be told to listen on, given its state directory. */
+  default String resolve(Path sessionDir, int freePort) {
+    return resolve(sessionDir, freePort, "dlv.sock");
+  }
+
+  /**
+   * What the session's debugger will be told to listen on; {@code socketName} names a unix
+   * socket in {@code sessionDir} when no path is configured.
+   */
+  String resolve(Path sessionDir, int freePort, String socketName);
 
   /** True when a client on another host could connect. */
   boolean isRemote();
@@ -40,7 +48,7 @@ public sealed interface ListenPolicy {
     }
 
     @Override
-    public String resolve(Path sessionDir, int freePort) {
+    public String resolve(Path sessionDir, int freePort, String socketName) {
       String h = host.contains(":") ? "[" + host + "]" : host;
       return h + ":" + (port == 0 ? freePort : port);
     }
@@ -74,8 +82,8 @@ public sealed interface ListenPolicy {
     }
 
     @Override
-    public String resolve(Path sessionDir, int freePort) {
-      return "unix:" + path.orElse(sessionDir.resolve("dlv.sock"));
+    public String resolve(Path sessionDir, int freePort, String socketName) {
+      return "unix:" + path.orElse(sessionDir.resolve(socketName));
     }
 
     @Override

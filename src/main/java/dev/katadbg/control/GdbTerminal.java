@@ -88,7 +88,8 @@ public final class GdbTerminal {
       c.addAll(List.of("-iex", "add-auto-load-safe-path " + RUST_GDB_SCRIPTS,
           "-iex", "set directories " + RUST_GDB_SCRIPTS + ":$cdir:$cwd"));
     }
-    c.addAll(List.of("-x", setup.toString(), "-ex", "target extended-remote " + s.listen()));
+    c.addAll(List.of("-x", setup.toString(), "-ex", "target extended-remote "
+        + Keeper.clientAddress(s.listen())));
     for (String b : h.breakpoints()) {
       c.addAll(List.of("-ex", "break " + b));
     }

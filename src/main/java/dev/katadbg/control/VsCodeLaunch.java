@@ -45,11 +45,6 @@ public final class VsCodeLaunch {
   public static JsonObject cppdbg(String name, String listen, String program, String gdb,
       String katadbg, String session, Optional<String> buildPath, String source,
       String serverStarted) {
-    DelveAddress a = DelveAddress.parse(listen);
-    if (a.isUnix()) {
-      throw new ControlException("this session's gdbserver listens on " + listen + ", not"
-          + " host:port");
-    }
     JsonObject o = new JsonObject();
     o.addProperty("name", name);
     o.addProperty("type", "cppdbg");
@@ -58,7 +53,7 @@ public final class VsCodeLaunch {
     o.addProperty("cwd", WORKSPACE);
     o.addProperty("MIMode", "gdb");
     o.addProperty("miDebuggerPath", gdb);
-    o.addProperty("miDebuggerServerAddress", listen);
+    o.addProperty("miDebuggerServerAddress", dev.katadbg.gdb.Keeper.clientAddress(listen));
     o.addProperty("useExtendedRemote", true);
     o.addProperty("debugServerPath", katadbg);
     o.addProperty("debugServerArgs", "lend " + session);

@@ -45,8 +45,10 @@ final class ListenCheck implements Check {
       return CheckResult.ok(name(), tcp.text() + " (loopback, a free port per session)");
     }
     ListenPolicy.Unix unix = (ListenPolicy.Unix) policy;
+    // gdb sessions serve the socket through katadbg's own relay, whatever the Delve.
+    boolean gdb = host.debuggerKind().value().orElse(null) == KatadbgConfig.Kind.GDB;
     var v = host.dlvVersion().value();
-    if (v.isPresent() && !v.get().atLeast(UNIX_LISTEN_SINCE)) {
+    if (!gdb && v.isPresent() && !v.get().atLeast(UNIX_LISTEN_SINCE)) {
       return CheckResult.fail(name(), unix.text() + " needs Delve " + UNIX_LISTEN_SINCE + "+,"
           + " found " + v.get(), "install a newer Delve or set [debugger] listen = \"127.0.0.1:0\"");
     }
@@ -58,6 +60,6 @@ final class ListenCheck implements Check {
       }
     }
     return CheckResult.ok(name(), unix.text() + (unix.path().isEmpty()
-        ? "dlv.sock in each session's 0700 directory" : ""));
+        ? (gdb ? "gdb.sock" : "dlv.sock") + " in each session's 0700 directory" : ""));
   }
 }

@@ -36,6 +36,8 @@ public final class Keeper {
    * of the katadbg that borrowed it, so other commands can say who has it.
    */
   public static final String LENT = "lent";
+  /** katadbg's helper that serves a session's unix socket (src/main/c/gdbrelay.c). */
+  public static final String RELAY = "katadbg-gdbrelay";
 
   // Run by gdb before it reads a command. sysroot "/" reads the shared libraries from this
   // machine instead of through the remote protocol (it is the same machine): 1.5 s instead of
@@ -59,8 +61,14 @@ public final class Keeper {
   // gdbserver is gdb's child, so it can die with it (PR_SET_PDEATHSIG through setpriv): the
   // session's reaper and `stop --kill` end one process, and no gdbserver is left holding the
   // shim. The outer shell prints the keeper's pid and exits, so katadbg is nobody's parent.
+  // With a unix socket, all of it runs in a network namespace of its own (see gdbrelay.c),
+  // the relay's loopback brought up first so gdbserver can listen on it.
   private static final String KEEPER = """
-      gs=$1 addr=$2 pid=$3 gdb=$4 bin=$5 fifo=$6 mi=$7 slog=$8; shift 8
+      gs=$1 addr=$2 pid=$3 gdb=$4 bin=$5 fifo=$6 mi=$7 slog=$8 relay=$9 sock=${10}; shift 10
+      if [ -n "$sock" ]; then
+        "$relay" lo-up </dev/null >>"$slog" 2>&1 || exit 1
+        setpriv --pdeathsig KILL "$relay" "$sock" "${addr##*:}" </dev/null >>"$slog" 2>&1 &
+      fi
       setpriv --pdeathsig KILL "$gs" --attach "$addr" "$pid" </dev/null >>"$slog" 2>&1 &
       exec "$gdb" -q -nx --interpreter=mi3 "$@" "$bin" <>"$fifo" >>"$mi" 2>&1
       """;
@@ -83,16 +91,28 @@ public final class Keeper {
   }
 
   /**
+   * Where gdbserver listens when the session's address is a unix socket: in the keeper's own
+   * network namespace, so no one outside it can reach this port.
+   */
+  public static final String NAMESPACED_ADDRESS = "127.0.0.1:2345";
+
+  /** Prefix of a session address that is a unix socket ({@code unix:/path}). */
+  private static final String UNIX = "unix:";
+
+  /**
    * What a keeper needs.
    *
-   * @param listen gdbserver's {@code HOST:PORT}
+   * @param listen the session's address: gdbserver's {@code HOST:PORT}, or {@code unix:/path}
+   *     for a 0600 unix socket that {@code relay} serves
+   * @param relay katadbg's {@code katadbg-gdbrelay}, needed for a unix socket
    * @param pid the stopped process gdbserver attaches to
    * @param binary its executable, for gdb's symbols
    * @param dir the session directory, for the keeper's files
    */
   public record Spec(Path gdb, Path gdbserver, Path binary, String listen, int pid, Path dir,
-      Map<String, String> environment) {
+      Map<String, String> environment, Optional<Path> relay) {
     public Spec {
+      Objects.requireNonNull(relay, "relay");
       Objects.requireNonNull(gdb, "gdb");
       Objects.requireNonNull(gdbserver, "gdbserver");
       Objects.requireNonNull(binary, "binary");
@@ -102,9 +122,16 @@ public final class Keeper {
       if (pid <= 0) {
         throw new IllegalArgumentException("pid must be positive: " + pid);
       }
-      if (!listen.matches("[^:\\s]+:\\d+")) {
-        throw new IllegalArgumentException("gdbserver listens on HOST:PORT, not '" + listen
-            + "' (gdbserver 13 has no unix sockets)");
+      if (listen.startsWith(UNIX)) {
+        if (!listen.startsWith(UNIX + "/")) {
+          throw new IllegalArgumentException("a unix socket's path must be absolute: " + listen);
+        }
+        if (relay.isEmpty()) {
+          throw new IllegalArgumentException("a unix socket (" + listen + ") needs the relay");
+        }
+      } else if (!listen.matches("[^:\\s]+:\\d+")) {
+        throw new IllegalArgumentException("gdbserver listens on HOST:PORT or unix:/path, not '"
+            + listen + "'");
       }
     }
   }
@@ -128,12 +155,18 @@ public final class Keeper {
       throw new GdbException("cannot create the keeper's files in " + spec.dir() + ": "
           + e.getMessage(), e);
     }
+    Optional<Path> socket = unixSocket(spec.listen());
     List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
-        "\"$@\" </dev/null >/dev/null 2>&1 & echo $!", "katadbg-gdb", "/usr/bin/setsid",
-        "/bin/sh", "-c", KEEPER, "katadbg-gdb-keeper", spec.gdbserver().toString(),
-        spec.listen(), Integer.toString(spec.pid()), spec.gdb().toString(),
-        spec.binary().toString(), fifo.toString(), spec.dir().resolve(OUTPUT).toString(),
-        spec.dir().resolve(SERVER_LOG).toString()));
+        "\"$@\" </dev/null >/dev/null 2>&1 & echo $!", "katadbg-gdb", "/usr/bin/setsid"));
+    if (socket.isPresent()) {
+      command.addAll(List.of("/usr/bin/unshare", "--net"));
+    }
+    command.addAll(List.of("/bin/sh", "-c", KEEPER, "katadbg-gdb-keeper",
+        spec.gdbserver().toString(), keeperAddress(spec.listen()), Integer.toString(spec.pid()),
+        spec.gdb().toString(), spec.binary().toString(), fifo.toString(),
+        spec.dir().resolve(OUTPUT).toString(), spec.dir().resolve(SERVER_LOG).toString(),
+        spec.relay().map(Path::toString).orElse(""),
+        socket.map(Path::toString).orElse("")));
     for (String s : SETUP) {
       command.add("-ex");
       command.add(s);
@@ -155,6 +188,22 @@ public final class Keeper {
       Thread.currentThread().interrupt();
       throw new GdbException("interrupted starting gdb");
     }
+  }
+
+  /** The socket of a {@code unix:/path} session address. */
+  public static Optional<Path> unixSocket(String listen) {
+    return listen.startsWith(UNIX) ? Optional.of(Path.of(listen.substring(UNIX.length())))
+        : Optional.empty();
+  }
+
+  /** Where the keeper reaches gdbserver: from inside its namespace for a unix socket. */
+  static String keeperAddress(String listen) {
+    return listen.startsWith(UNIX) ? NAMESPACED_ADDRESS : listen;
+  }
+
+  /** What another gdb's {@code target extended-remote} takes: HOST:PORT, or the socket's path. */
+  public static String clientAddress(String listen) {
+    return unixSocket(listen).map(Path::toString).orElse(listen);
   }
 
   /** The live katadbg that has borrowed the gdbserver of the session in {@code dir}, if any. */
@@ -182,7 +231,8 @@ public final class Keeper {
     awaitReady(deadline);
     while (true) {
       try {
-        call("-target-select extended-remote " + listen, timeout);
+        call("-target-select extended-remote " + keeperAddress(listen), timeout);
+        awaitSocket(listen, deadline);
         return;
       } catch (GdbException e) {
         boolean refused = String.valueOf(e.getMessage()).contains("Connection refused");
@@ -192,6 +242,17 @@ public final class Keeper {
         }
         sleep(Duration.ofMillis(20));
       }
+    }
+  }
+
+  /** Waits for the relay's socket, so that a session recorded as ready can be connected to. */
+  private void awaitSocket(String listen, long deadline) {
+    Optional<Path> socket = unixSocket(listen);
+    while (socket.isPresent() && !Files.exists(socket.get())) {
+      if (System.nanoTime() > deadline) {
+        throw new GdbException("no unix socket " + socket.get() + " for gdbserver" + serverSaid());
+      }
+      sleep(POLL);
     }
   }
 

@@ -6,9 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,21 +77,7 @@ public final class ExecWatcher {
    * {@code target/katadbg/libexec}.
    */
   public static Optional<Path> locate(Optional<String> home) {
-    List<Path> candidates = new ArrayList<>();
-    home.filter(h -> !h.isBlank()).ifPresent(h -> candidates.add(Path.of(h, "libexec", NAME)));
-    try {
-      Path code = Path.of(ExecWatcher.class.getProtectionDomain().getCodeSource().getLocation()
-          .toURI());
-      Path parent = code.getParent();
-      if (parent != null) {
-        candidates.add(parent.resolveSibling("libexec").resolve(NAME));
-        candidates.add(parent.resolve("katadbg/libexec").resolve(NAME));
-      }
-    } catch (URISyntaxException | RuntimeException e) {
-      // No code source (an unusual class loader): only katadbg.home can say.
-    }
-    return candidates.stream().filter(p -> Files.isRegularFile(p) && Files.isExecutable(p))
-        .findFirst();
+    return dev.katadbg.files.Libexec.find(home, NAME);
   }
 
   /** The watcher's command line for {@code spec}. */

@@ -13,6 +13,7 @@ import dev.katadbg.delve.GoWindow;
 import dev.katadbg.delve.LaunchSpec;
 import dev.katadbg.elf.ElfBinary;
 import dev.katadbg.errors.ErrorLine;
+import dev.katadbg.files.Libexec;
 import dev.katadbg.gdb.GdbBreakpoint;
 import dev.katadbg.gdb.GdbException;
 import dev.katadbg.gdb.Keeper;
@@ -87,7 +88,8 @@ final class DebugStart {
   }
 
   /** What preflight found: all a start needs, checked. */
-  record Prepared(Tools tools, Path shim, String listen, ExecWatcher watcher) {
+  record Prepared(Tools tools, Path shim, String listen, ExecWatcher watcher,
+      Optional<Path> relay) {
     Path dlv() {
       return ((Tools.Delve) tools).dlv();
     }
@@ -160,20 +162,23 @@ final class DebugStart {
     Path watcher = ExecWatcher.locate(home).orElseThrow(() -> new SetupException(
         "katadbg's exec watcher (libexec/" + ExecWatcher.NAME + ") is missing next to"
             + " katadbg's lib: reinstall katadbg (mvn package builds it)"));
+    Optional<Path> relay = Optional.empty();
     if (tools instanceof Tools.Gdb && dbg.listen() instanceof ListenPolicy.Unix) {
-      throw new SetupException("gdbserver listens only on TCP (no unix sockets in gdbserver"
-          + " 13): set [debugger] listen to 127.0.0.1:0 for a gdb session");
+      relay = Optional.of(Libexec.find(home, Keeper.RELAY).orElseThrow(() -> new SetupException(
+          "katadbg's gdbserver relay (libexec/" + Keeper.RELAY + ") is missing next to katadbg's lib:"
+              + " reinstall katadbg (mvn package builds it)")));
     }
     if (tools instanceof Tools.Gdb && dbg.target() == KatadbgConfig.Target.START) {
       throw new SetupException("[debugger] target = \"start\" runs the start under Delve:"
           + " set kind = \"delve\" (a Go shim), or target = \"daemon\" for gdb");
     }
-    String listen = listenAddress(dbg.listen(), dir);
+    String listen = listenAddress(dbg.listen(), dir,
+        tools instanceof Tools.Gdb ? "gdb.sock" : "dlv.sock");
     if (dbg.listen().isRemote()) {
       log.warn("the debugger listens on " + listen + ", reachable from other hosts: anyone"
           + " who can connect controls a root process (set [debugger] listen to loopback)");
     }
-    return new Prepared(tools, realShim, listen, new ExecWatcher(watcher));
+    return new Prepared(tools, realShim, listen, new ExecWatcher(watcher), relay);
   }
 
   /** The debugger [debugger] kind names for this shim, and where its executables are. */
@@ -205,7 +210,7 @@ final class DebugStart {
   private Keeper attachGdb(Prepared p, Tools.Gdb g, Attempt a) throws IOException {
     DebuggerSettings dbg = config.debugger();
     Keeper.Started k = Keeper.launch(new Keeper.Spec(g.gdb(), g.gdbserver(), p.shim(),
-        p.listen(), a.daemon.pid(), a.session.dir(), env));
+        p.listen(), a.daemon.pid(), a.session.dir(), env, p.relay()));
     a.keeper = ref((int) k.pid());
     a.session = a.session.withKind(Session.DebuggerKind.GDB).withDebugger(a.keeper, p.listen());
     Reaper.debuggerStarted(a.session.dir(), a.keeper, "gdb");
@@ -631,10 +636,10 @@ final class DebugStart {
     return real;
   }
 
-  private static String listenAddress(ListenPolicy policy, Path dir) {
+  private static String listenAddress(ListenPolicy policy, Path dir, String socketName) {
     if (policy instanceof ListenPolicy.Tcp tcp) {
       if (tcp.picksFreePort()) {
-        return policy.resolve(dir, DelveAddress.freeLoopbackPort(tcp.host()));
+        return policy.resolve(dir, DelveAddress.freeLoopbackPort(tcp.host()), socketName);
       }
       try (ServerSocket s = new ServerSocket()) {
         s.bind(new InetSocketAddress(tcp.host(), tcp.port()));
@@ -644,7 +649,7 @@ final class DebugStart {
             + " free port per session");
       }
     }
-    return policy.resolve(dir, 0);
+    return policy.resolve(dir, 0, socketName);
   }
 
   private Optional<ProcessRef> startRef(Handoff h) {

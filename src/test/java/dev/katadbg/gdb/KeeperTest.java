@@ -9,17 +9,33 @@ import org.junit.jupiter.api.Test;
 
 class KeeperTest {
   static Keeper.Spec spec(String listen, int pid) {
+    return spec(listen, pid, java.util.Optional.empty());
+  }
+
+  static Keeper.Spec spec(String listen, int pid, java.util.Optional<Path> relay) {
     return new Keeper.Spec(Path.of("/usr/bin/gdb"), Path.of("/usr/bin/gdbserver"),
-        Path.of("/shim"), listen, pid, Path.of("/tmp/s"), Map.of());
+        Path.of("/shim"), listen, pid, Path.of("/tmp/s"), Map.of(), relay);
   }
 
   @Test
-  void gdbserverListensOnHostAndPortOnly() {
+  void gdbserverListensOnHostAndPortOrAUnixSocketThroughTheRelay() {
     assertThat(spec("127.0.0.1:4000", 5).listen()).isEqualTo("127.0.0.1:4000");
-    assertThatThrownBy(() -> spec("unix:/run/x.sock", 5))
-        .hasMessageContaining("gdbserver 13 has no unix sockets");
+    java.util.Optional<Path> relay = java.util.Optional.of(Path.of("/k/libexec/katadbg-gdbrelay"));
+    assertThat(spec("unix:/run/x.sock", 5, relay).listen()).isEqualTo("unix:/run/x.sock");
+    assertThatThrownBy(() -> spec("unix:/run/x.sock", 5)).hasMessageContaining("needs the relay");
+    assertThatThrownBy(() -> spec("unix:x.sock", 5, relay)).hasMessageContaining("absolute");
     assertThatThrownBy(() -> spec("127.0.0.1", 5)).hasMessageContaining("HOST:PORT");
     assertThatThrownBy(() -> spec("127.0.0.1:4000", 0)).hasMessageContaining("positive");
+  }
+
+  @Test
+  void aUnixSocketIsReachedFromInsideTheNamespaceByTheKeeperAndByPathByOtherGdbs() {
+    assertThat(Keeper.keeperAddress("unix:/run/k/gdb.sock")).isEqualTo(Keeper.NAMESPACED_ADDRESS);
+    assertThat(Keeper.clientAddress("unix:/run/k/gdb.sock")).isEqualTo("/run/k/gdb.sock");
+    assertThat(Keeper.unixSocket("unix:/run/k/gdb.sock")).contains(Path.of("/run/k/gdb.sock"));
+    assertThat(Keeper.keeperAddress("127.0.0.1:4000")).isEqualTo("127.0.0.1:4000");
+    assertThat(Keeper.clientAddress("127.0.0.1:4000")).isEqualTo("127.0.0.1:4000");
+    assertThat(Keeper.unixSocket("127.0.0.1:4000")).isEmpty();
   }
 
   @Test

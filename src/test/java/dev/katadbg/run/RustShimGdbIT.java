@@ -64,10 +64,14 @@ class RustShimGdbIT {
     }
   }
 
+  /** [debugger] listen of the next writeConfig; the default when null. */
+  String listen;
+
   void writeConfig(boolean waitForClient, String... breakpoints) throws Exception {
     StringBuilder b = new StringBuilder("[shim]\nbinary = \""
         + env.path(TestEnv.Part.RUST_SHIM) + "\"\n\n[debugger]\nwait_for_client = "
-        + waitForClient + "\nbreakpoints = [");
+        + waitForClient + (listen == null ? "" : "\nlisten = \"" + listen + "\"")
+        + "\nbreakpoints = [");
     for (int i = 0; i < breakpoints.length; i++) {
       b.append(i == 0 ? "" : ", ").append('"').append(breakpoints[i]).append('"');
     }
@@ -226,6 +230,46 @@ class RustShimGdbIT {
     assertThat(finished(run).exit()).isZero();
   }
 
+  /**
+   * listen = "unix:": gdbserver, the keeper and katadbg's relay run in a network namespace of
+   * their own, and the session's 0600 socket is the only way to gdbserver; connect goes through
+   * it, and the relay ends with the session.
+   */
+  @Test
+  void aUnixSocketSessionIsReachedOnlyThroughItsSocket() throws Exception {
+    listen = "unix:";
+    writeConfig(true, CREATE);
+    Process run = run("runix");
+    awaitState("runix", "halted at its entry point");
+    JsonObject session = session("runix");
+    Path socket = Path.of(session.get("dir").getAsString(), "gdb.sock");
+    assertThat(session.get("listen").getAsString()).isEqualTo("unix:" + socket);
+    assertThat(Files.getPosixFilePermissions(socket)).containsExactlyInAnyOrder(
+        java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    int keeper = session.get("debuggerPid").getAsInt();
+    assertThat(Files.readSymbolicLink(Path.of("/proc", Integer.toString(keeper), "ns/net")))
+        .as("the keeper's network namespace").isNotEqualTo(
+            Files.readSymbolicLink(Path.of("/proc/self/ns/net")));
+    // 2345 = 0x0929, state 0A = LISTEN: nothing of the session listens on this host's network.
+    assertThat(Files.readAllLines(Path.of("/proc/self/net/tcp")))
+        .noneMatch(l -> l.matches("\\s*\\d+: [0-9A-F]+:0929 [0-9A-F]+:0000 0A .*"));
+
+    Result c = katadbg("info breakpoints\nquit\n", "connect", "runix");
+    assertThat(c.exit()).as(c.err()).isZero();
+    assertThat(c.out()).contains("Remote debugging using " + socket)
+        .containsPattern("1 +breakpoint +keep +y .* in " + CREATE + " at src/service.rs:\\d+");
+    assertThat(c.err()).contains("katadbg's gdb holds the shim again");
+    assertThat(katadbg("", "continue", "runix").exit()).isZero();
+    assertThat(awaitState("runix", "stopped at breakpoint 1")).contains(CREATE + "()");
+    assertThat(katadbg("", "continue", "runix").exit()).isZero();
+    assertThat(finished(run).exit()).isZero();
+    awaitGone(keeper, "the session's gdb");
+    Awaitility.await("the relay ends with its keeper").atMost(Duration.ofSeconds(15))
+        .until(() -> Processes.linux().all().stream().noneMatch(p -> !p.isZombie()
+            && p.comm().startsWith("katadbg-gdbrel")));
+  }
+
   @Test
   void stopDetachesAndTheShimRunsOnWithoutItsBreakpoints() throws Exception {
     writeConfig(true, CREATE, START);
@@ -314,14 +358,31 @@ class RustShimGdbIT {
   /** katadbg attach on a Rust shim that runs without katadbg, then detach. */
   @Test
   void attachTakesARunningRustShimWithGdbAndDetachLetsItGo() throws Exception {
+    attachAndDetach();
+  }
+
+  /** The same through a unix socket: the keeper connects inside its namespace. */
+  @Test
+  void attachWithAUnixSocketTakesARunningRustShimWithGdbAndDetachLetsItGo() throws Exception {
+    attachAndDetach("--listen", "unix:");
+  }
+
+  void attachAndDetach(String... options) throws Exception {
     writeConfig(false);
     String address = RustShimIT.start(env.path(TestEnv.Part.RUST_SHIM), dir, "ratt").address();
     Result connect = katadbg("", "shim", "call", address, "Connect", "{\"id\":\"ratt\"}");
     int daemon = JsonParser.parseString(connect.out()).getAsJsonObject().get("shimPid")
         .getAsInt();
     try {
-      Result a = katadbg("", "attach", Integer.toString(daemon));
+      List<String> attach = new ArrayList<>(List.of(options));
+      attach.add(0, "attach");
+      attach.add(Integer.toString(daemon));
+      Result a = katadbg("", attach.toArray(String[]::new));
       assertThat(a.exit()).as(a.err()).isZero();
+      assertThat(a.err()).as("nothing listens beyond this host").doesNotContain("warning");
+      if (options.length > 0) {
+        assertThat(session("ratt").get("listen").getAsString()).endsWith("/gdb.sock");
+      }
       assertThat(a.out()).contains("attached: ").contains("(gdb pid ")
           .contains("connect:  katadbg connect default/ratt");
       assertThat(session("ratt").get("debuggerKind").getAsString()).isEqualTo("gdb");
