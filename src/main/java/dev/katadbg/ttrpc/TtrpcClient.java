@@ -68,8 +68,9 @@ public final class TtrpcClient implements AutoCloseable {
   private boolean readerQueued;
 
   /**
-   * A call in flight. {@code waiter} is the thread blocked on it, woken when the reply comes
-   * or the read role is handed to it; null when no thread blocks (callAsync, a deadline).
+   * A call in flight. {@code waiter} is the thread blocked on it in {@link #await}, woken when
+   * the reply comes; null when the caller does not block there (callAsync, a deadline, a
+   * virtual thread).
    */
   private record Call(int stream, CompletableFuture<byte[]> reply, Thread waiter) {}
 
