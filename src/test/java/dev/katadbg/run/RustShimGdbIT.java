@@ -255,6 +255,11 @@ class RustShimGdbIT {
     assertThat(Files.readAllLines(Path.of("/proc/self/net/tcp")))
         .noneMatch(l -> l.matches("\\s*\\d+: [0-9A-F]+:0929 [0-9A-F]+:0000 0A .*"));
 
+    Result ide = katadbg("", "ide", "vscode", "runix");
+    assertThat(ide.exit()).as(ide.err()).isZero();
+    assertThat(JsonParser.parseString(ide.out()).getAsJsonObject()
+        .get("miDebuggerServerAddress").getAsString()).isEqualTo(socket.toString());
+
     Result c = katadbg("info breakpoints\nquit\n", "connect", "runix");
     assertThat(c.exit()).as(c.err()).isZero();
     assertThat(c.out()).contains("Remote debugging using " + socket)
