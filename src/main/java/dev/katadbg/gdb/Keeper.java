@@ -85,9 +85,13 @@ public final class Keeper {
   private final Path commands;
   private final Path output;
 
-  private Keeper(Path dir) {
+  /** The keeper's pid when this process launched it: a keeper gone before its prompt fails fast. */
+  private final java.util.OptionalLong pid;
+
+  private Keeper(Path dir, java.util.OptionalLong pid) {
     this.commands = dir.resolve(COMMANDS);
     this.output = dir.resolve(OUTPUT);
+    this.pid = pid;
   }
 
   /**
@@ -156,15 +160,19 @@ public final class Keeper {
           + e.getMessage(), e);
     }
     Optional<Path> socket = unixSocket(spec.listen());
+    // What setsid or unshare say when they fail (unshare --net needs CAP_SYS_ADMIN) goes to
+    // gdbserver's log, which the errors quote.
+    Path serverLog = spec.dir().resolve(SERVER_LOG);
     List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
-        "\"$@\" </dev/null >/dev/null 2>&1 & echo $!", "katadbg-gdb", "/usr/bin/setsid"));
+        "log=$1; shift; \"$@\" </dev/null >/dev/null 2>>\"$log\" & echo $!", "katadbg-gdb",
+        serverLog.toString(), "/usr/bin/setsid"));
     if (socket.isPresent()) {
       command.addAll(List.of("/usr/bin/unshare", "--net"));
     }
     command.addAll(List.of("/bin/sh", "-c", KEEPER, "katadbg-gdb-keeper",
         spec.gdbserver().toString(), keeperAddress(spec.listen()), Integer.toString(spec.pid()),
         spec.gdb().toString(), spec.binary().toString(), fifo.toString(),
-        spec.dir().resolve(OUTPUT).toString(), spec.dir().resolve(SERVER_LOG).toString(),
+        spec.dir().resolve(OUTPUT).toString(), serverLog.toString(),
         spec.relay().map(Path::toString).orElse(""),
         socket.map(Path::toString).orElse("")));
     for (String s : SETUP) {
@@ -181,7 +189,8 @@ public final class Keeper {
       String out = new String(shell.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)
           .strip();
       shell.waitFor();
-      return new Started(Long.parseLong(out), new Keeper(spec.dir()));
+      long keeper = Long.parseLong(out);
+      return new Started(keeper, new Keeper(spec.dir(), java.util.OptionalLong.of(keeper)));
     } catch (IOException | NumberFormatException e) {
       throw new GdbException("cannot start gdb: " + e.getMessage(), e);
     } catch (InterruptedException e) {
@@ -219,7 +228,7 @@ public final class Keeper {
 
   /** The keeper of the session in {@code dir}, started earlier by {@link #launch}. */
   public static Keeper in(Path dir) {
-    return new Keeper(dir);
+    return new Keeper(dir, java.util.OptionalLong.empty());
   }
 
   /**
@@ -274,7 +283,22 @@ public final class Keeper {
       if (System.nanoTime() > deadline) {
         throw new GdbException("gdb did not start: no prompt in " + output + serverSaid());
       }
+      if (pid.isPresent() && !running(pid.getAsLong())) {
+        throw new GdbException("gdb exited before its first prompt" + serverSaid());
+      }
       sleep(POLL);
+    }
+  }
+
+  /** Alive and not a zombie (a zombie still answers kill(pid, 0), which isAlive asks). */
+  static boolean running(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      // The state follows the command name, which is in parentheses and may hold any byte.
+      int close = stat.lastIndexOf(')');
+      return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) != 'Z';
+    } catch (IOException e) {
+      return false;
     }
   }
 

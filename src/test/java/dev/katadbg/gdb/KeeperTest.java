@@ -39,6 +39,29 @@ class KeeperTest {
   }
 
   @Test
+  void aProcessIsRunningUntilItIsAZombieOrGone() throws Exception {
+    assertThat(Keeper.running(ProcessHandle.current().pid())).isTrue();
+    // /bin/true's parent execs sleep, which never waits: /bin/true stays a zombie for 30 s,
+    // as a keeper that failed would under a parent that does not reap it.
+    Process parent = new ProcessBuilder("/bin/sh", "-c", "/bin/true & echo $!; exec sleep 30")
+        .start();
+    try {
+      long zombie = Long.parseLong(new java.io.BufferedReader(new java.io.InputStreamReader(
+          parent.getInputStream())).readLine().strip());
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> !Keeper.running(zombie));
+      assertThat(java.nio.file.Files.readString(Path.of("/proc/" + zombie + "/stat")))
+          .as("still in /proc, as a zombie").contains(") Z ");
+      assertThat(ProcessHandle.of(zombie).map(ProcessHandle::isAlive))
+          .as("why running() reads /proc").contains(true);
+    } finally {
+      parent.destroyForcibly();
+      parent.waitFor();
+    }
+    assertThat(Keeper.running(Long.MAX_VALUE)).isFalse();
+  }
+
+  @Test
   void parametersAreQuotedAsCStrings() {
     assertThat(Keeper.quote("github.com/x/task.(*service).Create"))
         .isEqualTo("\"github.com/x/task.(*service).Create\"");

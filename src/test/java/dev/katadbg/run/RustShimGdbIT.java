@@ -91,7 +91,13 @@ class RustShimGdbIT {
   }
 
   Process start(String stdin, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(env.dist().resolve("bin/katadbg").toString()));
+    return startAfter(List.of(), stdin, args);
+  }
+
+  /** katadbg run by {@code prefix} (e.g. setpriv). */
+  Process startAfter(List<String> prefix, String stdin, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.add(env.dist().resolve("bin/katadbg").toString());
     cmd.addAll(List.of(args));
     Path in = dir.resolve("stdin-" + System.nanoTime());
     Files.writeString(in, stdin);
@@ -273,6 +279,32 @@ class RustShimGdbIT {
     Awaitility.await("the relay ends with its keeper").atMost(Duration.ofSeconds(15))
         .until(() -> Processes.linux().all().stream().noneMatch(p -> !p.isZombie()
             && p.comm().startsWith("katadbg-gdbrel")));
+  }
+
+  /**
+   * The network namespace of a unix-socket session needs CAP_SYS_ADMIN: without it the start
+   * fails at once with unshare's own words, not after the start timeout, and leaves nothing.
+   */
+  @Test
+  void withoutCapSysAdminAUnixSocketSessionFailsAtOnceSayingWhy() throws Exception {
+    listen = "unix:";
+    writeConfig(false, CREATE);
+    long since = uptimeTicks();
+    Process run = startAfter(List.of("setpriv", "--bounding-set", "-sys_admin"), "", "run",
+        "--debug", "--rootfs", rootfs.toString(), "--id", "rcap", "--", "true");
+    assertThat(run.waitFor(15, TimeUnit.SECONDS)).as("failed well before the 30 s timeout")
+        .isTrue();
+    String err = read(dir.resolve(run.pid() + ".err"));
+    assertThat(run.exitValue()).as(err).isNotZero();
+    assertThat(err).contains("gdb exited before its first prompt")
+        .contains("unshare failed: Operation not permitted");
+    String shim = env.path(TestEnv.Part.RUST_SHIM).toString();
+    Awaitility.await("no shim or relay left").atMost(Duration.ofSeconds(15))
+        .until(() -> Processes.linux().all().stream()
+            .filter(p -> p.startTime() >= since && !p.isZombie())
+            .filter(p -> String.join(" ", p.cmdline()).contains(shim)
+                || String.join(" ", p.cmdline()).contains(dir.toString()))
+            .toList(), List::isEmpty);
   }
 
   @Test
