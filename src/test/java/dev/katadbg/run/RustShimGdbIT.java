@@ -298,13 +298,8 @@ class RustShimGdbIT {
     assertThat(run.exitValue()).as(err).isNotZero();
     assertThat(err).contains("gdb exited before its first prompt")
         .contains("unshare failed: Operation not permitted");
-    String shim = env.path(TestEnv.Part.RUST_SHIM).toString();
-    Awaitility.await("no shim or relay left").atMost(Duration.ofSeconds(15))
-        .until(() -> Processes.linux().all().stream()
-            .filter(p -> p.startTime() >= since && !p.isZombie())
-            .filter(p -> String.join(" ", p.cmdline()).contains(shim)
-                || String.join(" ", p.cmdline()).contains(dir.toString()))
-            .toList(), List::isEmpty);
+    awaitNoneLeft("no shim or relay left", since,
+        p -> String.join(" ", p.cmdline()).contains(dir.toString()));
   }
 
   @Test
@@ -462,12 +457,18 @@ class RustShimGdbIT {
     assertThat(run.exitValue()).as(err).isNotZero();
     assertThat(err).contains("gdb cannot set the breakpoint 'no_such_function_in_the_shim'")
         .contains("Function \"no_such_function_in_the_shim\" not defined");
+    awaitNoneLeft("no gdb, gdbserver or shim left", since,
+        p -> p.comm().equals("gdbserver") || p.comm().equals("gdb"));
+  }
+
+  /** Waits until no process started since {@code since} runs the shim or matches {@code also}. */
+  void awaitNoneLeft(String what, long since,
+      java.util.function.Predicate<dev.katadbg.proc.ProcessInfo> also) {
     String shim = env.path(TestEnv.Part.RUST_SHIM).toString();
-    Awaitility.await("no gdb, gdbserver or shim left").atMost(Duration.ofSeconds(15))
+    Awaitility.await(what).atMost(Duration.ofSeconds(15))
         .until(() -> Processes.linux().all().stream()
             .filter(p -> p.startTime() >= since && !p.isZombie())
-            .filter(p -> String.join(" ", p.cmdline()).contains(shim)
-                || p.comm().equals("gdbserver") || p.comm().equals("gdb"))
+            .filter(p -> String.join(" ", p.cmdline()).contains(shim) || also.test(p))
             .toList(), List::isEmpty);
   }
 
