@@ -162,7 +162,7 @@ public final class TtrpcClient implements AutoCloseable {
         } finally {
           readRole.unlock();
         }
-        handOffIfIdle();
+        wakeReaderIfIdle();
       } else {
         if (!readRole.isLocked()) {
           LockSupport.unpark(readerThread);
@@ -341,7 +341,7 @@ public final class TtrpcClient implements AutoCloseable {
         } finally {
           readRole.unlock();
         }
-        handOffIfIdle();
+        wakeReaderIfIdle();
       } else {
         LockSupport.park(this);
       }
@@ -394,7 +394,7 @@ public final class TtrpcClient implements AutoCloseable {
   }
 
   /** After the read role was let go: calls still pending get the reader thread. */
-  private void handOffIfIdle() {
+  private void wakeReaderIfIdle() {
     if (!pending.isEmpty() && !readRole.isLocked()) {
       LockSupport.unpark(readerThread);
     }
