@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,6 +67,7 @@ class AttachIT {
     Files.copy(env.debugShim(), shim, StandardCopyOption.REPLACE_EXISTING);
     Files.setPosixFilePermissions(shim, PosixFilePermissions.fromString("rwxr-xr-x"));
     confDir = TestDirs.create("attach");
+    containerd.removingAfterStop(confDir);
     writeConfig("katadbg.toml", env.dlv().toString());
   }
 
@@ -83,11 +83,6 @@ class AttachIT {
     for (JsonObject s : jsonArray(katadbg("sessions", "--json"))) {
       p.kill(s.get("debuggerPid").getAsInt(), s.get("debuggerStartTime").getAsLong());
     }
-  }
-
-  @AfterAll
-  static void removeConfDir() {
-    TestDirs.delete(confDir);
   }
 
   static CommandResult katadbg(String... args) {

@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -44,7 +43,8 @@ class ClientsIT {
 
   @RegisterExtension
   static PrivateContainerd containerd = PrivateContainerd.create()
-      .environment(Map.of("KATADBG_CONFIG", fx.config().toString()));
+      .environment(Map.of("KATADBG_CONFIG", fx.config().toString()))
+      .removingAfterStop(fx.dir());
 
   static TestEnv env;
   static Path confDir;
@@ -55,11 +55,6 @@ class ClientsIT {
     env = fx.linkWrapper(containerd).env();
     confDir = fx.dir();
     config = fx.config();
-  }
-
-  @AfterAll
-  static void removeConfDir() {
-    fx.delete();
   }
 
   static CommandResult katadbg(String... args) {

@@ -46,7 +46,6 @@ import org.eclipse.lsp4j.debug.launch.DSPLauncher;
 import org.eclipse.lsp4j.debug.services.IDebugProtocolClient;
 import org.eclipse.lsp4j.debug.services.IDebugProtocolServer;
 import org.eclipse.lsp4j.jsonrpc.Launcher;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -75,16 +74,12 @@ class DapClientIT {
 
   @RegisterExtension
   static PrivateContainerd containerd = PrivateContainerd.create()
-      .environment(Map.of("KATADBG_CONFIG", fx.config().toString()));
+      .environment(Map.of("KATADBG_CONFIG", fx.config().toString()))
+      .removingAfterStop(fx.dir());
 
   @BeforeAll
   static void linkWrapper() {
     fx.linkWrapper(containerd);
-  }
-
-  @AfterAll
-  static void removeDir() {
-    fx.delete();
   }
 
   /** {@code katadbg state --json} once the shim is stopped. */

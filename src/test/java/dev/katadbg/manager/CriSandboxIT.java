@@ -45,7 +45,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,7 +67,8 @@ class CriSandboxIT {
 
   @RegisterExtension
   static PrivateContainerd containerd = PrivateContainerd.create().withCri()
-      .environment(Map.of("KATADBG_CONFIG", katadbgConfigPath().toString()));
+      .environment(Map.of("KATADBG_CONFIG", katadbgConfigPath().toString()))
+      .removingAfterStop(confDir);
 
   static TestEnv env;
 
@@ -110,11 +110,6 @@ class CriSandboxIT {
     Path image = PauseImage.build(confDir.resolve("image"), PAUSE_IMAGE);
     CommandResult imported = containerd.ctr("-n", "k8s.io", "images", "import", image.toString());
     assertThat(imported.exitCode()).as(imported.describe()).isZero();
-  }
-
-  @AfterAll
-  static void removeConfDir() {
-    TestDirs.delete(confDir);
   }
 
   @Test

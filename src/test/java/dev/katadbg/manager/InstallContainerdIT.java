@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -39,7 +38,8 @@ class InstallContainerdIT {
 
   @RegisterExtension
   static PrivateContainerd containerd = PrivateContainerd.create().withCri()
-      .environment(Map.of("KATADBG_CONFIG", katadbgConfigPath().toString()));
+      .environment(Map.of("KATADBG_CONFIG", katadbgConfigPath().toString()))
+      .removingAfterStop(confDir);
 
   static TestEnv env;
 
@@ -58,11 +58,6 @@ class InstallContainerdIT {
     // The user's own debugger settings; install must add [shim] binary and keep these.
     Files.writeString(katadbgConfig, "# my debugger settings\n[debugger]\npath = \"" + env.dlv()
         + "\"\nwait_for_client = false\n\n[state]\ndir = \"" + confDir.resolve("sessions") + "\"\n");
-  }
-
-  @AfterAll
-  static void removeConfDir() {
-    TestDirs.delete(confDir);
   }
 
   @Test

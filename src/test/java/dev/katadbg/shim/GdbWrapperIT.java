@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,16 +33,12 @@ class GdbWrapperIT {
 
   @RegisterExtension
   static PrivateContainerd containerd = PrivateContainerd.create()
-      .environment(Map.of("KATADBG_CONFIG", fx.config().toString()));
+      .environment(Map.of("KATADBG_CONFIG", fx.config().toString()))
+      .removingAfterStop(fx.dir());
 
   @BeforeAll
   static void linkWrapper() {
     fx.linkWrapper(containerd, TestEnv.Part.GDB, TestEnv.Part.GDBSERVER);
-  }
-
-  @AfterAll
-  static void removeDir() {
-    fx.delete();
   }
 
   /** The debug runc shim (Go) with kind = "gdb", plus {@code debugger} keys. */

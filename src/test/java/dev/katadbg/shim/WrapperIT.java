@@ -35,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,7 +56,8 @@ class WrapperIT {
 
   @RegisterExtension
   static PrivateContainerd containerd = PrivateContainerd.create()
-      .environment(Map.of("KATADBG_CONFIG", configPath().toString()));
+      .environment(Map.of("KATADBG_CONFIG", configPath().toString()))
+      .removingAfterStop(confDir);
 
   static TestEnv env;
 
@@ -79,11 +79,6 @@ class WrapperIT {
     // The same debug shim without katadbg, to compare answers with.
     Files.createSymbolicLink(containerd.optBin().resolve("containerd-shim-runcdbg-v2"),
         env.debugShim());
-  }
-
-  @AfterAll
-  static void removeConfDir() {
-    TestDirs.delete(confDir);
   }
 
   @BeforeEach

@@ -59,6 +59,7 @@ public final class PrivateContainerd
   private Path binDir;
   private int containerdMajor;
   private volatile Map<String, String> extraEnvironment = Map.of();
+  private final List<Path> removedAfterStop = new ArrayList<>();
 
   private int classScopes;
 
@@ -111,6 +112,17 @@ public final class PrivateContainerd
     return this;
   }
 
+  /**
+   * A directory of the test class's own (its katadbg config and session state) to remove when
+   * the class's containerd has stopped. Not in the class's {@code @AfterAll}: that runs before
+   * this extension's, while containerd still deletes the tasks through the wrapper, which then
+   * recreates part of the state directory it had been given (found empty in /run/katadbg-test).
+   */
+  public synchronized PrivateContainerd removingAfterStop(Path dir) {
+    removedAfterStop.add(dir);
+    return this;
+  }
+
   // ---- JUnit lifecycle: a static field gets the *All callbacks, an instance field only *Each.
 
   // @Nested classes inherit a static extension and call beforeAll/afterAll again: count them.
@@ -126,7 +138,11 @@ public final class PrivateContainerd
   @Override
   public synchronized void afterAll(ExtensionContext context) {
     if (classScopes > 0 && --classScopes == 0) {
-      stopAfter(context);
+      try {
+        stopAfter(context);
+      } finally {
+        removedAfterStop.forEach(TestDirs::delete);
+      }
     }
   }
 

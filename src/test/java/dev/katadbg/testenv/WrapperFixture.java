@@ -83,11 +83,6 @@ public final class WrapperFixture {
     return this;
   }
 
-  /** For {@code @AfterAll}. */
-  public void delete() {
-    TestDirs.delete(dir);
-  }
-
   /**
    * Writes katadbg's config: the debug shim, Delve 1.24, the state dir {@code dir()/stateName}
    * (its own per test, so "the newest live session" is the one the test started), plus the
