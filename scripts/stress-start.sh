@@ -5,9 +5,9 @@
 #   wait mode, at a load average of at least 2 (nproc CPU hogs, bounded by `timeout`):
 #   - false: wait_for_client = false, no breakpoints;
 #   - true:  wait_for_client = true, and a scripted client that continues the instant the shim
-#            stops: it polls `katadbg sessions --json` until the session is "waiting" and runs
-#            `katadbg continue NS/ID`, then polls `katadbg state NS/ID --json` and continues
-#            every further stop (katadbg's own stop at katadbgStartExit) until ctr returns.
+#            stops: it polls the session's record until the session is "waiting", sends Delve's
+#            own JSON-RPC continue, then continues (and names, with TRACE=1) any further stop
+#            until ctr returns; without breakpoints there should be none.
 # Each run has a deadline (DEADLINE, default 60 s) and ends ok, failed (ctr failed, wrong
 # output, or something left behind) or stuck (deadline). After each run nothing may be left:
 # no Delve, no shim process (one in state T/t is a shim stopped under ptrace), no runc
