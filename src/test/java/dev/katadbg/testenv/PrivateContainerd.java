@@ -115,8 +115,9 @@ public final class PrivateContainerd
   /**
    * A directory of the test class's own (its katadbg config and session state) to remove when
    * the class's containerd has stopped. Not in the class's {@code @AfterAll}: that runs before
-   * this extension's, while containerd still deletes the tasks through the wrapper, which then
-   * recreates part of the state directory it had been given (found empty in /run/katadbg-test).
+   * this extension's, while containerd still deletes the tasks through the wrapper, and a state
+   * directory removed then was found recreated in part (an empty {@code sessions/default}) in 2
+   * of 12 CI runs.
    */
   public synchronized PrivateContainerd removingAfterStop(Path dir) {
     removedAfterStop.add(dir);
