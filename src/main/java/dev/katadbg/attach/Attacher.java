@@ -140,6 +140,7 @@ public final class Attacher {
       delve = launcher.launchDetached(new LaunchSpec(d.dlv(), new LaunchSpec.Attach(shim.pid()),
           listen, dir, Map.of("PATH", "/usr/local/bin:/usr/bin:/bin"), dir.resolve("dlv.log"),
           d.checkGoVersion()));
+      delve = delve.listening(req.startTimeout());
       String where = delve.listenAddress().toListenArg();
       try (DelveClient c = connect(delve, shim, req, d)) {
         DebuggerState st = c.state(false);

@@ -58,6 +58,10 @@ final class DelveControl implements Control {
   static DelveControl connect(Session s, Processes processes, Duration connect,
       Duration call) {
     Optional<Session.ProcessRef> daemon = s.shim();
+    if (s.listen().isEmpty()) {
+      throw new ControlException("the debugger of " + s.id() + " (pid " + s.debugger().pid()
+          + ") has not said where it listens yet: retry in a moment");
+    }
     try {
       return new DelveControl(DelveClient.connect(DelveAddress.parse(s.listen()), connect, call),
           daemon.map(Session.ProcessRef::pid).orElse(0),

@@ -19,8 +19,9 @@ import java.util.regex.Pattern;
  * {@code unix:/abs/path}, in the syntax of {@code dlv --listen}.
  *
  * <p>Hosts are IPv4 literals, bracketed IPv6 literals ({@code [::1]:2345}) or host names; parsing
- * never resolves names. Port 0 is allowed and means "pick a free port" (see {@link
- * #freeLoopbackPort}). Unix sockets need Delve 1.22.1+.
+ * never resolves names. Port 0 is allowed and means "a free port": dlv binds one and says which
+ * ({@link DelveLauncher}); gdbserver is given one from {@link #freeLoopbackPort}. Unix sockets
+ * need Delve 1.22.1+.
  */
 public final class DelveAddress {
   private static final String UNIX_PREFIX = "unix:";

@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -38,6 +39,12 @@ public final class DelveLauncher {
   /** util-linux setsid. */
   public static final Path SETSID = Path.of("/usr/bin/setsid");
 
+  /**
+   * For dlv to bind its listener and print where, in {@link #launch}: it does so before it
+   * touches its target (seen with 1.20.2, 1.24.0 and 1.27.1, also when the attach then fails),
+   * so this bounds a hang.
+   */
+  private static final Duration LISTEN_TIMEOUT = Duration.ofSeconds(30);
   private static final File DEV_NULL = new File("/dev/null");
 
   private final Path setsid;
@@ -62,7 +69,7 @@ public final class DelveLauncher {
    * @throws DelveException if the process cannot be started
    */
   public DelveProcess launch(LaunchSpec spec) {
-    DelveAddress listen = resolvePort(spec.listen());
+    DelveAddress listen = checkPort(spec.listen());
     checkStartable(spec);
     List<String> command = new ArrayList<>();
     command.add(setsid.toString());
@@ -82,7 +89,7 @@ public final class DelveLauncher {
     try {
       Process process = pb.start();
       return new DelveProcess(process.toHandle(), Optional.of(process), listen, spec.logFile(),
-          logStart, command);
+          logStart, command).listening(LISTEN_TIMEOUT);
     } catch (IOException e) {
       throw new DelveException("start " + spec.dlv() + ": " + e.getMessage(), e);
     }
@@ -94,9 +101,13 @@ public final class DelveLauncher {
    * JVM's exit by up to 300 ms (HotSpot's VM_Exit waits that long for threads in native). The
    * shim wrapper exits right after the shim replies and must not pay that. dlv's exit status
    * is then unknown; its log still says why it stopped.
+   *
+   * <p>It does not wait for dlv to listen, so the caller can record dlv's pid first (a wrapper
+   * killed in that wait must leave a guard able to end dlv): call {@link DelveProcess#listening}
+   * before connecting.
    */
   public DelveProcess launchDetached(LaunchSpec spec) {
-    DelveAddress listen = resolvePort(spec.listen());
+    DelveAddress listen = checkPort(spec.listen());
     checkStartable(spec);
     List<String> dlvCommand = new ArrayList<>();
     dlvCommand.add(spec.dlv().toString());
@@ -132,8 +143,8 @@ public final class DelveLauncher {
             + pidLine + "')");
       }
       ProcessHandle handle = ProcessHandle.of(pid).orElseThrow(() -> new DelveException(
-          "start " + spec.dlv() + ": dlv (pid " + pid + ") exited at once; see "
-              + spec.logFile()));
+          "start " + spec.dlv() + ": dlv (pid " + pid + ") exited at once: "
+              + DelveProcess.logSays(spec.logFile(), logStart)));
       return new DelveProcess(handle, Optional.empty(), listen, spec.logFile(), logStart,
           dlvCommand);
     } catch (IOException e) {
@@ -201,16 +212,18 @@ public final class DelveLauncher {
     args.add(stream + ":" + file);
   }
 
-  /** Port 0 is resolved here so the caller knows where to connect before dlv prints it. */
-  private static DelveAddress resolvePort(DelveAddress listen) {
-    if (listen.isUnix() || listen.port().orElseThrow() != 0) {
-      return listen;
-    }
-    if (!listen.isLoopback()) {
+  /**
+   * Port 0 is passed on: dlv binds a free port itself and says which, and the launch reads it
+   * ({@link DelveProcess#listening}). A port katadbg picked (bind 0, close, hand the number to
+   * dlv) could be taken by another process before dlv bound it: one of twenty concurrent starts
+   * in a CI run failed so ("dlv exited at once").
+   */
+  private static DelveAddress checkPort(DelveAddress listen) {
+    if (!listen.isUnix() && listen.port().orElseThrow() == 0 && !listen.isLoopback()) {
       throw new IllegalArgumentException(
           "port 0 is only supported on a loopback host, not " + listen);
     }
-    return listen.withPort(DelveAddress.freeLoopbackPort(listen.host().orElseThrow()));
+    return listen;
   }
 
   private static long sizeOrZero(Path file) {

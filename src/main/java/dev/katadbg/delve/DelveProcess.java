@@ -24,6 +24,9 @@ public final class DelveProcess {
   /** Only the end of the log matters for error messages; a long log is not read whole. */
   private static final int MAX_TAIL_BYTES = 64 * 1024;
 
+  /** What dlv prints once its listener is bound, before it touches its target. */
+  static final String LISTENING = "API server listening at: ";
+
   /** Log lines quoted when dlv exited early. */
   private static final int REPORTED_LOG_LINES = 5;
 
@@ -62,7 +65,7 @@ public final class DelveProcess {
     return handle;
   }
 
-  /** Where dlv listens; a port 0 in the spec was replaced by the chosen port. */
+  /** Where dlv listens; for a port 0 in the spec, the port dlv bound and printed. */
   public DelveAddress listenAddress() {
     return listenAddress;
   }
@@ -139,27 +142,94 @@ public final class DelveProcess {
     if (n < 0) {
       throw new IllegalArgumentException("line count must not be negative: " + n);
     }
-    if (!Files.exists(logFile)) {
-      return List.of();
+    return lastLines(logText(logFile, logStart), n);
+  }
+
+  /** The text of {@code log} from byte {@code start} on (its last 64 KiB at most); "" if none. */
+  private static String logText(Path log, long start) {
+    if (!Files.exists(log)) {
+      return "";
     }
-    try (RandomAccessFile file = new RandomAccessFile(logFile.toFile(), "r")) {
+    try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
       long end = file.length();
-      long start = Math.max(logStart, end - MAX_TAIL_BYTES);
-      if (start >= end) {
-        return List.of();
+      long from = Math.max(start, end - MAX_TAIL_BYTES);
+      if (from >= end) {
+        return "";
       }
-      byte[] bytes = new byte[(int) (end - start)];
-      file.seek(start);
+      byte[] bytes = new byte[(int) (end - from)];
+      file.seek(from);
       file.readFully(bytes);
-      String text = new String(bytes, StandardCharsets.UTF_8);
-      List<String> lines = new ArrayList<>(Arrays.asList(text.split("\n", -1)));
-      if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
-        lines.remove(lines.size() - 1);
-      }
-      return List.copyOf(lines.subList(Math.max(0, lines.size() - n), lines.size()));
+      return new String(bytes, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new UncheckedIOException("read delve log " + logFile + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("read delve log " + log + ": " + e.getMessage(), e);
     }
+  }
+
+  private static List<String> lastLines(String text, int n) {
+    List<String> lines = new ArrayList<>(Arrays.asList(text.split("\n", -1)));
+    if (!lines.isEmpty() && lines.get(lines.size() - 1).isEmpty()) {
+      lines.remove(lines.size() - 1);
+    }
+    return List.copyOf(lines.subList(Math.max(0, lines.size() - n), lines.size()));
+  }
+
+  /**
+   * This dlv, with the address it printed when it was started on TCP port 0; itself otherwise.
+   *
+   * @throws DelveException when dlv exits first (with its last log lines), or says nothing
+   *     within {@code timeout} (dlv is then killed)
+   */
+  public DelveProcess listening(Duration timeout) {
+    if (listenAddress.isUnix() || listenAddress.port().orElseThrow() != 0) {
+      return this;
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      Optional<DelveAddress> said = saidListening();
+      if (said.isPresent()) {
+        return new DelveProcess(handle, child, said.get(), logFile, logStart, command);
+      }
+      Optional<String> exited = exitReport();
+      if (exited.isPresent()) {
+        throw new DelveException("start dlv on " + listenAddress + ": " + exited.get());
+      }
+      if (System.nanoTime() - deadline > 0) {
+        kill();
+        throw new DelveException("start dlv on " + listenAddress + ": dlv (pid " + pid()
+            + ") did not say where it listens within " + DurationText.of(timeout) + "; see "
+            + logFile);
+      }
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new DelveException("start dlv on " + listenAddress + ": interrupted");
+      }
+    }
+  }
+
+  /** The address in a whole "API server listening at:" line of this run's log, if one is there. */
+  private Optional<DelveAddress> saidListening() {
+    String text = logText(logFile, logStart);
+    // Only whole lines: the last one may still be being written.
+    for (String line : text.substring(0, text.lastIndexOf('\n') + 1).split("\n")) {
+      if (line.startsWith(LISTENING)) {
+        try {
+          return Optional.of(DelveAddress.parse(line.substring(LISTENING.length()).strip()));
+        } catch (IllegalArgumentException e) {
+          throw new DelveException("dlv said it listens at an address katadbg cannot read: '"
+              + line + "'", e);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The last lines written to {@code log} from byte {@code start} on, joined for an error message. */
+  static String logSays(Path log, long start) {
+    List<String> tail = lastLines(logText(log, start), REPORTED_LOG_LINES).stream()
+        .filter(l -> !l.isBlank()).toList();
+    return tail.isEmpty() ? "(nothing in " + log + ")" : String.join(" / ", tail);
   }
 
   /**

@@ -14,7 +14,8 @@ import java.util.Optional;
  *
  * @param dlv the dlv executable
  * @param debuggee what dlv debugs
- * @param listen the address for {@code --listen}; a TCP port 0 is replaced by a free port at launch
+ * @param listen the address for {@code --listen}; a TCP port 0 (loopback only) is left to dlv,
+ *     which binds a free one and prints it
  * @param workDir dlv's working directory, inherited by an exec'd program
  * @param environment dlv's whole environment, inherited by an exec'd program
  * @param logFile receives dlv's own stdout and stderr, appended

@@ -64,6 +64,11 @@ public final class SessionControl {
     if (s.kind() == Session.DebuggerKind.GDB) {
       return stopGdb(s);
     }
+    if (s.listen().isEmpty()) {
+      // dlv was launched but has not said where it listens: it can have set no breakpoint yet.
+      killDebugger(s);
+      return Outcome.DEBUGGER_KILLED;
+    }
     Optional<String> stuck;
     try (DelveClient c = DelveClient.connect(DelveAddress.parse(s.listen()), CONNECT)) {
       stuck = haltIfRunning(c);

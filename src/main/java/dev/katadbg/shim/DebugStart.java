@@ -172,8 +172,7 @@ final class DebugStart {
       throw new SetupException("[debugger] target = \"start\" runs the start under Delve:"
           + " set kind = \"delve\" (a Go shim), or target = \"daemon\" for gdb");
     }
-    String listen = listenAddress(dbg.listen(), dir,
-        tools instanceof Tools.Gdb ? "gdb.sock" : "dlv.sock");
+    String listen = listenAddress(dbg.listen(), dir, tools instanceof Tools.Gdb);
     if (dbg.listen().isRemote()) {
       log.warn("the debugger listens on " + listen + ", reachable from other hosts: anyone"
           + " who can connect controls a root process (set [debugger] listen to loopback)");
@@ -326,13 +325,17 @@ final class DebugStart {
     a.delve = new DelveLauncher().launchDetached(new LaunchSpec(p.dlv(),
         new LaunchSpec.Attach(a.daemon.pid()), DelveAddress.parse(p.listen()), bundle, env,
         a.session.debuggerLog(), dbg.checkGoVersion()));
-    a.session = a.session.withDebugger(ref((int) a.delve.pid()), p.listen());
+    // Recorded before the wait for dlv's listener, so the guard can end dlv if the wrapper is
+    // killed in it; the session's listen address is empty until dlv says where.
+    a.save(a.session.withDebugger(ref((int) a.delve.pid()), ""));
     Reaper.delveStarted(a.session.dir(), a.session.debugger());
-    a.save(a.session);
+    a.delve = a.delve.listening(dbg.startTimeout());
+    String listen = a.delve.listenAddress().toListenArg();
+    a.save(a.session.withDebugger(a.session.debugger(), listen));
     a.log.info("delve " + p.dlv() + " pid " + a.delve.pid() + " attaching to the daemon "
-        + a.daemon.pid() + ", listening on " + p.listen() + "; launched " + sinceExec()
+        + a.daemon.pid() + ", listening on " + listen + "; launched " + sinceExec()
         + " after the wrapper's exec");
-    DelveClient client = connect(a.delve, p.listen(), dbg.startTimeout());
+    DelveClient client = connect(a.delve, listen, dbg.startTimeout());
     a.client = client;
     if (dbg.checkGoVersion()) {
       GoWindow.problem(client.version()).ifPresent(why -> {
@@ -390,16 +393,19 @@ final class DebugStart {
             Optional.of(a.session.shimStderr()))),
         DelveAddress.parse(p.listen()), bundle, env, a.session.debuggerLog(),
         dbg.checkGoVersion()));
-    a.save(a.session.withDebugger(ref((int) a.delve.pid()), p.listen()));
+    a.save(a.session.withDebugger(ref((int) a.delve.pid()), ""));
+    a.delve = a.delve.listening(dbg.startTimeout());
+    String listen = a.delve.listenAddress().toListenArg();
+    a.save(a.session.withDebugger(a.session.debugger(), listen));
     a.log.info("delve " + p.dlv() + " pid " + a.delve.pid() + " runs the start process"
-        + " (target = \"start\"), listening on " + p.listen());
-    DelveClient client = connect(a.delve, p.listen(), dbg.startTimeout());
+        + " (target = \"start\"), listening on " + listen);
+    DelveClient client = connect(a.delve, listen, dbg.startTimeout());
     a.client = client;
     setBreakpoints(client, p, a);
     if (dbg.waitForClient()) {
       a.save(a.session.withState(SessionState.WAITING, Optional.empty()));
       a.log.info("waiting for a client: the start process is halted before its first"
-          + " instruction; dlv connect " + p.listen());
+          + " instruction; dlv connect " + listen);
     } else {
       client.continueAsync();
       a.save(a.session.withState(SessionState.RUNNING, Optional.empty()));
@@ -636,10 +642,16 @@ final class DebugStart {
     return real;
   }
 
-  private static String listenAddress(ListenPolicy policy, Path dir, String socketName) {
+  /**
+   * Where the debugger will listen. Port 0 on loopback stays 0 for Delve, which binds a free port
+   * itself and says which (the session records that one); gdbserver is given a port picked here.
+   */
+  private static String listenAddress(ListenPolicy policy, Path dir, boolean gdb) {
+    String socketName = gdb ? "gdb.sock" : "dlv.sock";
     if (policy instanceof ListenPolicy.Tcp tcp) {
       if (tcp.picksFreePort()) {
-        return policy.resolve(dir, DelveAddress.freeLoopbackPort(tcp.host()), socketName);
+        int port = gdb || policy.isRemote() ? DelveAddress.freeLoopbackPort(tcp.host()) : 0;
+        return policy.resolve(dir, port, socketName);
       }
       try (ServerSocket s = new ServerSocket()) {
         s.bind(new InetSocketAddress(tcp.host(), tcp.port()));

@@ -122,6 +122,11 @@ class DelveClientIT {
     debuggees.add(serve.pid());
     DelveProcess dlv =
         launch(DelveDeps.dlv124(), new LaunchSpec.Attach(serve.pid()), "127.0.0.1:0", true);
+    // Port 0 goes to dlv, which binds a free port itself: none for another process to take
+    // between a choice and the bind.
+    assertThat(dlv.command()).contains("--listen=127.0.0.1:0");
+    assertThat(dlv.listenAddress().port()).get().isNotEqualTo(0);
+    assertThat(dlv.logTail(20)).contains("API server listening at: " + dlv.listenAddress());
 
     try (DelveClient client = dlv.connect(CONNECT)) {
       assertThat(client.state(false).pid()).isEqualTo((int) serve.pid());

@@ -100,6 +100,7 @@ class DelveLauncherTest {
     Path fake =
         script(
             "fake-dlv",
+            "echo 'API server listening at: 127.0.0.1:4321'",
             "echo \"args: $*\"",
             "echo \"pid: $$\"",
             "echo \"sid: $(cut -d' ' -f6 /proc/$$/stat)\"",
@@ -124,13 +125,13 @@ class DelveLauncherTest {
 
     assertThat(started.awaitExit(Duration.ofSeconds(10))).isTrue();
     assertThat(started.exitStatus()).isEqualTo(OptionalInt.of(3));
-    int port = started.listenAddress().port().orElseThrow();
-    assertThat(port).isNotZero();
+    assertThat(started.listenAddress()).as("the port dlv bound and printed")
+        .isEqualTo(DelveAddress.parse("127.0.0.1:4321"));
     assertThat(started.command()).startsWith("/usr/bin/setsid", fake.toString());
     assertThat(started.logTail(100))
         .containsExactly(
-            "args: attach 1234 --headless --accept-multiclient --api-version=2 --listen=127.0.0.1:"
-                + port,
+            "API server listening at: 127.0.0.1:4321",
+            "args: attach 1234 --headless --accept-multiclient --api-version=2 --listen=127.0.0.1:0",
             "pid: " + started.pid(),
             "sid: " + started.pid(),
             "stdin: /dev/null",
@@ -160,6 +161,47 @@ class DelveLauncherTest {
         .hasMessageEndingWith(
             "dlv exited with status 1: API server listening at: 127.0.0.1:1 / couldn't start"
                 + " listener: listen tcp 127.0.0.1:1: bind: address already in use");
+  }
+
+  @Test
+  void portZeroIsLeftToDlvAndReadFromItsWholeLine() throws Exception {
+    // The line arrives in two writes: a half line is not read as port 43.
+    Path fake = script("fake-dlv", "printf 'API server listening at: 127.0.0.1:43'", "sleep 0.3",
+        "echo 21", "exec sleep 60");
+    started = new DelveLauncher().launch(spec(fake, "127.0.0.1:0"));
+
+    assertThat(started.listenAddress()).isEqualTo(DelveAddress.parse("127.0.0.1:4321"));
+    assertThat(started.command()).contains("--listen=127.0.0.1:0");
+  }
+
+  @Test
+  void fakeDlvThatExitsBeforeItListensIsReportedWithItsOwnWords() throws Exception {
+    Path fake = script("fake-dlv", "echo 'could not attach to pid 1: no such process'", "exit 1");
+
+    assertThatThrownBy(() -> new DelveLauncher().launch(spec(fake, "127.0.0.1:0")))
+        .isInstanceOf(DelveException.class)
+        .hasMessage("start dlv on 127.0.0.1:0: dlv exited with status 1: could not attach to pid"
+            + " 1: no such process");
+    // Detached, it may be gone before the launch looks (exited at once) or only in the wait.
+    assertThatThrownBy(() -> new DelveLauncher().launchDetached(spec(fake, "127.0.0.1:0"))
+        .listening(Duration.ofSeconds(10)))
+        .isInstanceOf(DelveException.class)
+        .hasMessageEndingWith(": could not attach to pid 1: no such process");
+  }
+
+  @Test
+  void aDetachedDlvIsNotWaitedForAndOneThatNeverSaysWhereItListensIsKilled() throws Exception {
+    Path fake = script("fake-dlv", "exec sleep 60");
+    DelveProcess dlv = new DelveLauncher().launchDetached(spec(fake, "127.0.0.1:0"));
+    started = dlv;
+    assertThat(dlv.listenAddress()).as("not known yet").isEqualTo(
+        DelveAddress.parse("127.0.0.1:0"));
+
+    assertThatThrownBy(() -> dlv.listening(Duration.ofMillis(300)))
+        .isInstanceOf(DelveException.class)
+        .hasMessage("start dlv on 127.0.0.1:0: dlv (pid " + dlv.pid() + ") did not say where it"
+            + " listens within 300ms; see " + dir.resolve("dlv.log"));
+    assertThat(dlv.isAlive()).isFalse();
   }
 
   @Test
@@ -223,11 +265,16 @@ class DelveLauncherTest {
     assertThat(started.logTail(5)).isEmpty();
   }
 
+  /** On a fixed port: these stand-ins say nothing of where they listen. */
   private LaunchSpec spec(Path dlv) {
+    return spec(dlv, "127.0.0.1:4444");
+  }
+
+  private LaunchSpec spec(Path dlv, String listen) {
     return new LaunchSpec(
         dlv,
         new LaunchSpec.Attach(1),
-        DelveAddress.parse("127.0.0.1:0"),
+        DelveAddress.parse(listen),
         dir,
         ENV,
         dir.resolve("dlv.log"),

@@ -821,11 +821,16 @@ class WrapperIT {
     try {
       RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
           containerd.rootfs().toString(), id, "/bin/echo", "never");
+      // The daemon is recorded with Delve's pid, before Delve listens (the fake never does,
+      // within this test).
       JsonObject s = await("Delve launched for " + id, () -> sessions().stream()
           .filter(j -> j.get("id").getAsString().equals(id)
-              && !j.get("listen").getAsString().isEmpty()).findFirst());
+              && j.get("shimPid").getAsInt() != 0).findFirst());
+      assertThat(s.get("listen").getAsString()).as("not listening yet").isEmpty();
       int daemon = s.get("shimPid").getAsInt();
       int delve = s.get("debuggerPid").getAsInt();
+      assertThat(ProcessHandle.of(delve).flatMap(h -> h.info().commandLine()))
+          .hasValueSatisfying(c -> assertThat(c).contains(slowDlv.toString()));
       assertThat(alive(s, "shim")).as("the held daemon").isTrue();
       ProcessHandle wrapper = ProcessHandle.allProcesses().filter(h -> h.info().arguments()
           .map(a -> List.of(a).contains("dev.katadbg.shim.ShimWrapper")
