@@ -196,15 +196,13 @@ public final class Attacher {
         throw new AttachException("katadbg's gdbserver relay (libexec/" + Keeper.RELAY
             + ") is missing: reinstall katadbg, or give --listen 127.0.0.1:0");
       }
-      DelveAddress listen = DelveAddress.parse(req.listen().resolve(dir,
-          req.listen() instanceof ListenPolicy.Tcp tcp ? DelveAddress.freeLoopbackPort(tcp.host())
-              : 0, "gdb.sock"));
-      String where = listen.toListenArg();
+      // Port 0 goes to gdbserver, which binds a free port and says which.
+      String asked = DelveAddress.parse(req.listen().resolve(dir, 0, "gdb.sock")).toListenArg();
       Keeper.Started k = Keeper.launch(new Keeper.Spec(gdb.gdb(), gdb.gdbserver(),
-          shim.binary(), where, shim.pid(), dir, Map.of("PATH", "/usr/local/bin:/usr/bin:/bin"),
+          shim.binary(), asked, shim.pid(), dir, Map.of("PATH", "/usr/local/bin:/usr/bin:/bin"),
           gdb.relay()));
       keeperPid = k.pid();
-      k.keeper().connect(where, req.startTimeout());
+      String where = k.keeper().connect(asked, req.startTimeout());
       k.keeper().call("-exec-continue", req.startTimeout());
       ProcessRef debugger = processes.get((int) k.pid())
           .map(p -> new ProcessRef(p.pid(), p.startTime()))

@@ -63,6 +63,10 @@ public final class GdbTerminal {
       throw new ControlException("the session's gdb (pid " + s.debugger().pid() + ") has"
           + " exited; katadbg sessions says why");
     }
+    if (s.listen().isEmpty()) {
+      throw new ControlException("the session's gdbserver has not said where it listens yet:"
+          + " retry in a moment");
+    }
     Keeper k = Keeper.in(s.dir());
     try {
       boolean wasRunning = k.halt(CALL, Control.HALT_TIMEOUT);

@@ -227,9 +227,13 @@ public final class DelveProcess {
 
   /** The last lines written to {@code log} from byte {@code start} on, joined for an error message. */
   static String logSays(Path log, long start) {
-    List<String> tail = lastLines(logText(log, start), REPORTED_LOG_LINES).stream()
-        .filter(l -> !l.isBlank()).toList();
-    return tail.isEmpty() ? "(nothing in " + log + ")" : String.join(" / ", tail);
+    try {
+      List<String> tail = lastLines(logText(log, start), REPORTED_LOG_LINES).stream()
+          .filter(l -> !l.isBlank()).toList();
+      return tail.isEmpty() ? "(nothing in " + log + ")" : String.join(" / ", tail);
+    } catch (UncheckedIOException e) {
+      return "(" + e.getMessage() + ")";
+    }
   }
 
   /**
@@ -262,16 +266,9 @@ public final class DelveProcess {
     if (isAlive()) {
       return Optional.empty();
     }
-    String log;
-    try {
-      List<String> tail = logTail(REPORTED_LOG_LINES).stream().filter(l -> !l.isBlank()).toList();
-      log = tail.isEmpty() ? "(nothing in " + logFile + ")" : String.join(" / ", tail);
-    } catch (UncheckedIOException e) {
-      log = "(" + e.getMessage() + ")";
-    }
     OptionalInt status = exitStatus();
     return Optional.of("dlv exited" + (status.isPresent() ? " with status " + status.getAsInt()
-        : "") + ": " + log);
+        : "") + ": " + logSays(logFile, logStart));
   }
 
   @Override

@@ -88,11 +88,19 @@ public final class Keeper {
   /** The keeper's pid when this process launched it: a keeper gone before its prompt fails fast. */
   private final java.util.OptionalLong pid;
 
-  private Keeper(Path dir, java.util.OptionalLong pid) {
+  /** Bytes in gdbserver's log before this keeper's gdbserver wrote to it. */
+  private final long serverLogStart;
+
+  private Keeper(Path dir, java.util.OptionalLong pid, long serverLogStart) {
     this.commands = dir.resolve(COMMANDS);
     this.output = dir.resolve(OUTPUT);
     this.pid = pid;
+    this.serverLogStart = serverLogStart;
   }
+
+  /** What gdbserver prints once it listens; the port it bound for port 0. */
+  private static final java.util.regex.Pattern LISTENING =
+      java.util.regex.Pattern.compile("^Listening on port (\\d+)$", java.util.regex.Pattern.MULTILINE);
 
   /**
    * Where gdbserver listens when the session's address is a unix socket: in the keeper's own
@@ -163,6 +171,7 @@ public final class Keeper {
     // What setsid or unshare say when they fail (unshare --net needs CAP_SYS_ADMIN) goes to
     // gdbserver's log, which the errors quote.
     Path serverLog = spec.dir().resolve(SERVER_LOG);
+    long serverLogStart = serverLog.toFile().length();
     List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
         "log=$1; shift; \"$@\" </dev/null >/dev/null 2>>\"$log\" & echo $!", "katadbg-gdb",
         serverLog.toString(), "/usr/bin/setsid"));
@@ -190,7 +199,8 @@ public final class Keeper {
           .strip();
       shell.waitFor();
       long keeper = Long.parseLong(out);
-      return new Started(keeper, new Keeper(spec.dir(), java.util.OptionalLong.of(keeper)));
+      return new Started(keeper,
+          new Keeper(spec.dir(), java.util.OptionalLong.of(keeper), serverLogStart));
     } catch (IOException | NumberFormatException e) {
       throw new GdbException("cannot start gdb: " + e.getMessage(), e);
     } catch (InterruptedException e) {
@@ -228,21 +238,23 @@ public final class Keeper {
 
   /** The keeper of the session in {@code dir}, started earlier by {@link #launch}. */
   public static Keeper in(Path dir) {
-    return new Keeper(dir, java.util.OptionalLong.empty());
+    return new Keeper(dir, java.util.OptionalLong.empty(), 0);
   }
 
   /**
    * Connects the keeper to gdbserver, retrying while gdbserver is not listening yet (it listens
-   * once attached).
+   * once attached). Returns the session's address: for a TCP port 0, with the port gdbserver
+   * bound and printed (a port picked here and handed over could be taken in between).
    */
-  public void connect(String listen, Duration timeout) {
+  public String connect(String listen, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     awaitReady(deadline);
+    String bound = boundAddress(listen, deadline);
     while (true) {
       try {
-        call("-target-select extended-remote " + keeperAddress(listen), timeout);
-        awaitSocket(listen, deadline);
-        return;
+        call("-target-select extended-remote " + keeperAddress(bound), timeout);
+        awaitSocket(bound, deadline);
+        return bound;
       } catch (GdbException e) {
         boolean refused = String.valueOf(e.getMessage()).contains("Connection refused");
         if (!refused || System.nanoTime() > deadline) {
@@ -252,6 +264,42 @@ public final class Keeper {
         sleep(Duration.ofMillis(20));
       }
     }
+  }
+
+  /** {@code listen}, or for a TCP port 0 the address with the port gdbserver said it bound. */
+  String boundAddress(String listen, long deadline) {
+    if (listen.startsWith(UNIX) || !listen.endsWith(":0")) {
+      return listen;
+    }
+    while (true) {
+      java.util.OptionalInt port = portSaid();
+      if (port.isPresent()) {
+        return listen.substring(0, listen.length() - 1) + port.getAsInt();
+      }
+      if (System.nanoTime() > deadline) {
+        throw new GdbException("gdbserver did not say which port it listens on (asked for "
+            + listen + ")" + serverSaid());
+      }
+      if (pid.isPresent() && !running(pid.getAsLong())) {
+        throw new GdbException("gdb exited before gdbserver listened" + serverSaid());
+      }
+      sleep(POLL);
+    }
+  }
+
+  /** The port in a whole "Listening on port N" line this keeper's gdbserver wrote. */
+  private java.util.OptionalInt portSaid() {
+    byte[] all;
+    try {
+      all = Files.readAllBytes(commands.resolveSibling(SERVER_LOG));
+    } catch (IOException e) {
+      return java.util.OptionalInt.empty();
+    }
+    int from = (int) Math.min(serverLogStart, all.length);
+    String text = new String(all, from, all.length - from, StandardCharsets.UTF_8);
+    java.util.regex.Matcher m = LISTENING.matcher(text.substring(0, text.lastIndexOf('\n') + 1));
+    return m.find() ? java.util.OptionalInt.of(Integer.parseInt(m.group(1)))
+        : java.util.OptionalInt.empty();
   }
 
   /** Waits for the relay's socket, so that a session recorded as ready can be connected to. */

@@ -211,17 +211,21 @@ final class DebugStart {
     Keeper.Started k = Keeper.launch(new Keeper.Spec(g.gdb(), g.gdbserver(), p.shim(),
         p.listen(), a.daemon.pid(), a.session.dir(), env, p.relay()));
     a.keeper = ref((int) k.pid());
-    a.session = a.session.withKind(Session.DebuggerKind.GDB).withDebugger(a.keeper, p.listen());
+    // As for Delve, the listen address is empty until gdbserver says where it listens.
+    a.session = a.session.withKind(Session.DebuggerKind.GDB).withDebugger(a.keeper, "");
     Reaper.debuggerStarted(a.session.dir(), a.keeper, "gdb");
     a.save(a.session);
     a.log.info("gdbserver " + g.gdbserver() + " attaching to the daemon " + a.daemon.pid()
-        + ", listening on " + p.listen() + ", kept by gdb " + g.gdb() + " pid " + k.pid()
-        + "; launched " + sinceExec() + " after the wrapper's exec");
+        + ", kept by gdb " + g.gdb() + " pid " + k.pid() + "; launched " + sinceExec()
+        + " after the wrapper's exec");
+    String listen;
     try {
-      k.keeper().connect(p.listen(), dbg.startTimeout());
+      listen = k.keeper().connect(p.listen(), dbg.startTimeout());
     } catch (GdbException e) {
       throw new SetupException(e.getMessage(), e);
     }
+    a.save(a.session.withDebugger(a.keeper, listen));
+    a.log.info("gdb connected to gdbserver, which listens on " + listen);
     // As for Delve: SIGCONT ends the hand-off's group-stop now that gdbserver holds the daemon
     // in a ptrace stop; gdb passes the SIGCONT on without stopping (Keeper's setup).
     processes.stopOrContinue(a.daemon.pid(), a.daemon.startTime(), true);
@@ -643,14 +647,14 @@ final class DebugStart {
   }
 
   /**
-   * Where the debugger will listen. Port 0 on loopback stays 0 for Delve, which binds a free port
-   * itself and says which (the session records that one); gdbserver is given a port picked here.
+   * Where the debugger will listen. Port 0 on loopback stays 0: Delve or gdbserver binds a free
+   * port itself and says which, and the session records that one.
    */
   private static String listenAddress(ListenPolicy policy, Path dir, boolean gdb) {
     String socketName = gdb ? "gdb.sock" : "dlv.sock";
     if (policy instanceof ListenPolicy.Tcp tcp) {
       if (tcp.picksFreePort()) {
-        int port = gdb || policy.isRemote() ? DelveAddress.freeLoopbackPort(tcp.host()) : 0;
+        int port = policy.isRemote() ? DelveAddress.freeLoopbackPort(tcp.host()) : 0;
         return policy.resolve(dir, port, socketName);
       }
       try (ServerSocket s = new ServerSocket()) {

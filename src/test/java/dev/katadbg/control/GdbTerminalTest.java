@@ -1,7 +1,9 @@
 package dev.katadbg.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session;
 import dev.katadbg.session.Session.ProcessRef;
 import dev.katadbg.session.SessionState;
@@ -54,5 +56,22 @@ class GdbTerminalTest {
     } else {
       assertThat(add).isEmpty();
     }
+  }
+
+  @Test
+  void aSessionWhoseGdbserverHasNotSaidWhereItListensIsNotTakenOver() {
+    // The keeper is alive (this JVM stands in for it), its gdbserver has no port yet.
+    Processes linux = Processes.linux();
+    int self = (int) ProcessHandle.current().pid();
+    ProcessRef keeper = new ProcessRef(self, linux.get(self).orElseThrow().startTime());
+    Session starting = new Session("r2", "default", dir, Optional.empty(),
+        Path.of("/opt/rustshim"), "", SessionState.STARTING, Optional.empty(), keeper,
+        Optional.empty(), Optional.empty(), List.of(), Instant.now(), Session.Origin.HANDED)
+        .withKind(Session.DebuggerKind.GDB);
+
+    assertThatThrownBy(() -> GdbTerminal.takeOver(starting, linux))
+        .isInstanceOf(ControlException.class)
+        .hasMessage("the session's gdbserver has not said where it listens yet: retry in a"
+            + " moment");
   }
 }

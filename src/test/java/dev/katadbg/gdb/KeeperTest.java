@@ -29,6 +29,24 @@ class KeeperTest {
   }
 
   @Test
+  void portZeroIsTheOneGdbserverPrintedOnAWholeLine(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Keeper k = Keeper.in(dir);
+    Path log = dir.resolve(Keeper.SERVER_LOG);
+    java.nio.file.Files.writeString(log, "Attached; pid = 7\nListening on port 46");
+    long soon = System.nanoTime() + java.time.Duration.ofMillis(100).toNanos();
+
+    assertThatThrownBy(() -> k.boundAddress("127.0.0.1:0", soon))
+        .isInstanceOf(GdbException.class)
+        .hasMessageStartingWith("gdbserver did not say which port it listens on (asked for"
+            + " 127.0.0.1:0)");
+    java.nio.file.Files.writeString(log, "821\n", java.nio.file.StandardOpenOption.APPEND);
+    assertThat(k.boundAddress("127.0.0.1:0", soon)).isEqualTo("127.0.0.1:46821");
+    assertThat(k.boundAddress("127.0.0.1:4000", soon)).isEqualTo("127.0.0.1:4000");
+    assertThat(k.boundAddress("unix:/run/k/gdb.sock", soon)).isEqualTo("unix:/run/k/gdb.sock");
+  }
+
+  @Test
   void aUnixSocketIsReachedFromInsideTheNamespaceByTheKeeperAndByPathByOtherGdbs() {
     assertThat(Keeper.keeperAddress("unix:/run/k/gdb.sock")).isEqualTo(Keeper.NAMESPACED_ADDRESS);
     assertThat(Keeper.clientAddress("unix:/run/k/gdb.sock")).isEqualTo("/run/k/gdb.sock");
