@@ -225,7 +225,7 @@ public final class DelveProcess {
     return Optional.empty();
   }
 
-  /** The last lines written to {@code log} from byte {@code start} on, joined for an error message. */
+  /** The last lines of {@code log} from byte {@code start} on, joined for an error message. */
   static String logSays(Path log, long start) {
     try {
       List<String> tail = lastLines(logText(log, start), REPORTED_LOG_LINES).stream()

@@ -75,6 +75,10 @@ public final class Keeper {
 
   private static final Duration POLL = Duration.ofMillis(3);
 
+  /** What gdbserver prints once it listens; the port it bound for port 0. */
+  private static final java.util.regex.Pattern LISTENING = java.util.regex.Pattern.compile(
+      "^Listening on port (\\d+)$", java.util.regex.Pattern.MULTILINE);
+
   /**
    * What a breakpoint location is for gdb, for error messages: gdb 13 does not resolve a Rust
    * method by its bare name, and Go functions only by their full name.
@@ -97,10 +101,6 @@ public final class Keeper {
     this.pid = pid;
     this.serverLogStart = serverLogStart;
   }
-
-  /** What gdbserver prints once it listens; the port it bound for port 0. */
-  private static final java.util.regex.Pattern LISTENING =
-      java.util.regex.Pattern.compile("^Listening on port (\\d+)$", java.util.regex.Pattern.MULTILINE);
 
   /**
    * Where gdbserver listens when the session's address is a unix socket: in the keeper's own
