@@ -163,8 +163,11 @@ for m in "${modes[@]}"; do
     left=$(sb_leftovers)
     if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
       stuck=$((stuck + 1)); verdict="STUCK (deadline ${DEADLINE}s)"
-    elif [ "$rc" -ne 0 ] || [ "$(cat "$out")" != hi ]; then
+    elif [ "$rc" -ne 0 ]; then
       failed=$((failed + 1)); verdict="FAILED (ctr exit $rc: $(tail -1 "$out" | cut -c1-160))"
+    elif [ "$(cat "$out")" != hi ]; then
+      failed=$((failed + 1))
+      verdict="FAILED (ctr exit 0, but it printed '$(head -c 160 "$out" | tr '\n' ' ')' instead of 'hi')"
     elif [ -n "$left" ]; then
       failed=$((failed + 1)); verdict="FAILED (left behind)"
     else

@@ -64,7 +64,13 @@ public final class TestEnv {
     SHIM_2_1("DWARF debug build of containerd 2.1's containerd-shim-runc-v2 (Go 1.27)",
         deps -> deps.resolve("shim-2.1/containerd-shim-runc-v2")),
     CONTAINERD("containerd", deps -> onSystemPath("containerd")),
-    CTR("ctr", deps -> onSystemPath("ctr")),
+    /**
+     * The client of the machine's containerd: trixie's ctr 1.7.24, not bookworm's 1.6.20, which
+     * closes its end of a container's stdout FIFO before it has read it all (containerd#8643,
+     * fixed in 1.6.22 and 1.7.3) and so now and then loses a quick container's output: 1 of 600
+     * {@code ctr run ... echo} of the runc shim alone, no katadbg, at load 4-5 (2026-12-07).
+     */
+    CTR("ctr 1.7.24 (Debian trixie)", deps -> deps.resolve("containerd-1.7/usr/bin/ctr")),
     /**
      * containerd 1.7.24 from Debian trixie, unpacked with its own ctr beside it: hand {@link
      * #binDir} of it to {@link PrivateContainerd#containerd(Path)}.
