@@ -30,10 +30,8 @@ TOML
   KATADBG_CONFIG="$base/katadbg.toml" containerd --config "$base/containerd.toml" \
     >"$base/containerd.log" 2>&1 &
   pc_pid=$!
-  # The client: bookworm's ctr 1.6.20 closes its end of a container's stdout FIFO before it has
-  # read it all (containerd#8643, fixed in 1.6.22 and 1.7.3) and now and then loses a quick
-  # container's output (1 of 600 `ctr run ... echo` of the shim alone at load 4-5). The scripts
-  # run trixie's ctr 1.7.24 instead when setup-env.sh unpacked it: first on PATH from here on.
+  # The client: bookworm's ctr 1.6.20 now and then loses a quick container's output
+  # (containerd#8643; README, Tests), so trixie's ctr 1.7.24 goes first on PATH when unpacked.
   if [ -x "$root/.deps/containerd-1.7/usr/bin/ctr" ]; then
     mkdir -p "$base/client"
     ln -s "$root/.deps/containerd-1.7/usr/bin/ctr" "$base/client/ctr"

@@ -24,6 +24,9 @@ import org.opentest4j.TestAbortedException;
  */
 public final class TestEnv {
 
+  /** Where setup-env.sh unpacks trixie's containerd 1.7.24 and its ctr, under .deps. */
+  private static final String CONTAINERD_1_7_BIN = "containerd-1.7/usr/bin";
+
   /** The PATH of a systemd service on Debian; containerd and ctr run with exactly this. */
   public static final String SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -70,12 +73,12 @@ public final class TestEnv {
      * fixed in 1.6.22 and 1.7.3) and so now and then loses a quick container's output: 1 of 600
      * {@code ctr run ... echo} of the runc shim alone, no katadbg, at load 4-5 (2026-12-07).
      */
-    CTR("ctr 1.7.24 (Debian trixie)", deps -> deps.resolve("containerd-1.7/usr/bin/ctr")),
+    CTR("ctr 1.7.24 (Debian trixie)", deps -> deps.resolve(CONTAINERD_1_7_BIN).resolve("ctr")),
     /**
      * containerd 1.7.24 from Debian trixie, unpacked with its own ctr beside it: hand {@link
      * #binDir} of it to {@link PrivateContainerd#containerd(Path)}.
      */
-    CONTAINERD_1_7("containerd 1.7.24 (Debian trixie)", deps -> deps.resolve("containerd-1.7/usr/bin/containerd")),
+    CONTAINERD_1_7("containerd 1.7.24 (Debian trixie)", deps -> deps.resolve(CONTAINERD_1_7_BIN).resolve("containerd")),
     /** containerd 2.1.9 from Debian sid (config version 3, task API v3), its own ctr beside it. */
     CONTAINERD_2_1("containerd 2.1.9 (Debian sid)", deps -> deps.resolve("containerd-2.1/usr/bin/containerd")),
     RUNC("runc", deps -> onSystemPath("runc")),
