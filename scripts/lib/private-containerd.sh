@@ -27,7 +27,10 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "$base/opt"
 TOML
-  KATADBG_CONFIG="$base/katadbg.toml" containerd --config "$base/containerd.toml" \
+  # The wrapper's resident katadbg (README, Commands) keeps its socket in $base: removing $base
+  # ends it.
+  KATADBG_CONFIG="$base/katadbg.toml" KATADBG_SERVER_DIR="$base/cli" \
+    containerd --config "$base/containerd.toml" \
     >"$base/containerd.log" 2>&1 &
   pc_pid=$!
   # The client: bookworm's ctr 1.6.20 now and then loses a quick container's output

@@ -1,7 +1,9 @@
 package dev.katadbg.cli;
 
+import dev.katadbg.shim.ServedStart;
+import dev.katadbg.wire.Frames;
+import dev.katadbg.wire.Wire;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,8 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -44,6 +44,8 @@ import jdk.net.UnixDomainPrincipal;
 public final class CliServer {
   /** How long a server waits for a next call before it exits. */
   static final Duration IDLE = Duration.ofMinutes(10);
+  /** How long an ending server waits for calls in flight: longer than any start may take. */
+  static final Duration DRAIN = Duration.ofMinutes(5);
   static final byte[] MAGIC = "KDB1".getBytes(StandardCharsets.US_ASCII);
   /** The frame that tells the client a command is not served here: it runs it itself. */
   static final byte REFUSED = 'r';
@@ -51,8 +53,6 @@ public final class CliServer {
   static final Set<String> SERVED = Set.of("sessions", "logs", "stop", "ps", "state",
       "break", "continue", "stack", "help");
   static final Set<String> GLOBAL_INFO = Set.of("--help", "-h", "--version", "-V");
-  private static final int MAX_STRINGS = 1 << 16;
-  private static final int MAX_STRING = 1 << 20;
 
   private final Path socket;
   private final Duration idle;
@@ -127,6 +127,23 @@ public final class CliServer {
       if (ours(key)) {
         Files.deleteIfExists(socket);
       }
+      drain();
+    }
+  }
+
+  /**
+   * Lets calls in flight end before the JVM exits: a served start cut short would fail a
+   * container (its socket was removed, say, while a start was in the middle of Delve's attach).
+   */
+  private void drain() {
+    long deadline = System.nanoTime() + DRAIN.toNanos();
+    while (running.get() > 0 && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 
@@ -176,21 +193,22 @@ public final class CliServer {
     }
   }
 
-  /** Reads one request from {@code in}, runs it, writes its frames to {@code out}. */
+  /**
+   * Reads one request from {@code in}, runs it, writes its frames to {@code out}: a query
+   * command, or a shim's start for the wrapper's native front ({@link ServedStart}).
+   */
   static void call(InputStream in, OutputStream out) throws IOException {
     DataInputStream r = new DataInputStream(in);
     byte[] magic = r.readNBytes(MAGIC.length);
+    if (java.util.Arrays.equals(magic, ServedStart.MAGIC)) {
+      ServedStart.serve(r, out);
+      return;
+    }
     if (!java.util.Arrays.equals(magic, MAGIC)) {
       throw new IOException("not a katadbg-client request");
     }
-    List<String> args = strings(r);
-    Map<String, String> env = new HashMap<>();
-    for (String kv : strings(r)) {
-      int eq = kv.indexOf('=');
-      if (eq > 0) {
-        env.put(kv.substring(0, eq), kv.substring(eq + 1));
-      }
-    }
+    List<String> args = Wire.strings(r);
+    Map<String, String> env = Wire.env(r);
     Frames frames = new Frames(out);
     if (!serves(args)) {
       frames.write(REFUSED, new byte[0]);
@@ -204,65 +222,11 @@ public final class CliServer {
     frames.exit(code);
   }
 
-  private static List<String> strings(DataInputStream r) throws IOException {
-    int n = r.readInt();
-    if (n < 0 || n > MAX_STRINGS) {
-      throw new IOException("bad count " + n);
-    }
-    List<String> out = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      int len = r.readInt();
-      if (len < 0 || len > MAX_STRING) {
-        throw new IOException("bad length " + len);
-      }
-      out.add(new String(r.readNBytes(len), StandardCharsets.UTF_8));
-    }
-    return out;
-  }
-
   private static void closeQuietly(ServerSocketChannel s) {
     try {
       s.close();
     } catch (IOException e) {
       // Closing is how the accept loop learns to end; there is nothing else to do.
-    }
-  }
-
-  /** The response: frames of kind, length and bytes, written whole under one lock. */
-  static final class Frames {
-    private final DataOutputStream out;
-
-    Frames(OutputStream out) {
-      this.out = new DataOutputStream(out);
-    }
-
-    synchronized void write(byte kind, byte[] bytes) throws IOException {
-      out.writeByte(kind);
-      out.writeInt(bytes.length);
-      out.write(bytes);
-      out.flush();
-    }
-
-    void exit(int code) throws IOException {
-      write((byte) 'x', new byte[] {(byte) (code >>> 24), (byte) (code >>> 16),
-          (byte) (code >>> 8), (byte) code});
-    }
-
-    /** A stream whose every write is one frame of {@code kind}. */
-    OutputStream stream(char kind) {
-      return new OutputStream() {
-        @Override
-        public void write(int b) throws IOException {
-          write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-          if (len > 0) {
-            Frames.this.write((byte) kind, java.util.Arrays.copyOfRange(b, off, off + len));
-          }
-        }
-      };
     }
   }
 }

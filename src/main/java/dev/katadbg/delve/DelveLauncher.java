@@ -107,6 +107,16 @@ public final class DelveLauncher {
    * before connecting.
    */
   public DelveProcess launchDetached(LaunchSpec spec) {
+    return launchDetached(spec, Optional.empty());
+  }
+
+  /**
+   * As {@link #launchDetached(LaunchSpec)}, and dlv's pid and start time ({@code /proc/PID/stat}
+   * field 22) are written to {@code pidFile} ("PID START", replaced atomically) by the launching
+   * shell, before this returns: a caller killed at any moment after dlv exists leaves the file
+   * for a guard to end dlv with.
+   */
+  public DelveProcess launchDetached(LaunchSpec spec, Optional<Path> pidFile) {
     DelveAddress listen = checkPort(spec.listen());
     checkStartable(spec);
     List<String> dlvCommand = new ArrayList<>();
@@ -117,8 +127,13 @@ public final class DelveLauncher {
     // it, as Java drains and closes the pipe when its direct child exits), and dlv holds
     // nothing of ours. setsid execs in place here (the background job is no group leader).
     List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
-        "log=$1; shift; \"$@\" </dev/null >>\"$log\" 2>&1 & echo $!", "katadbg-dlv",
-        spec.logFile().toString(), setsid.toString()));
+        "log=$1 pf=$2; shift 2; \"$@\" </dev/null >>\"$log\" 2>&1 & p=$!\n"
+            + "if [ -n \"$pf\" ] && read -r l </proc/$p/stat; then\n"
+            + "  set -- ${l##*) }; printf '%s %s\\n' $p \"${20}\" >\"$pf.tmp\""
+            + " && mv -f \"$pf.tmp\" \"$pf\"\n"
+            + "fi\n"
+            + "echo $p", "katadbg-dlv",
+        spec.logFile().toString(), pidFile.map(Path::toString).orElse(""), setsid.toString()));
     command.addAll(dlvCommand);
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.directory(spec.workDir().toFile());

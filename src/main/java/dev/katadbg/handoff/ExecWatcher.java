@@ -33,10 +33,33 @@ public final class ExecWatcher {
   /** After the start exited, how long a process it left holding its stdout may delay the reply. */
   private static final Duration STDOUT_GRACE = Duration.ofSeconds(2);
 
+  /**
+   * Starts the watcher's command line for a spec: as a child of this JVM ({@link #LOCAL}), or
+   * through the native front of a served start, which runs it as its own child.
+   */
+  public interface Spawner {
+    WatcherProcess spawn(List<String> command, Spec spec) throws IOException;
+  }
+
+  /** The watcher as a child of this JVM, with the spec's stdin, environment and directory. */
+  public static final Spawner LOCAL = (command, spec) -> {
+    ProcessBuilder pb = new ProcessBuilder(command).directory(spec.dir().toFile())
+        .redirectInput(spec.stdin());
+    pb.environment().clear();
+    pb.environment().putAll(spec.env());
+    return WatcherProcess.of(pb.start());
+  };
+
   private final Path watcher;
+  private final Spawner spawner;
 
   public ExecWatcher(Path watcher) {
+    this(watcher, LOCAL);
+  }
+
+  public ExecWatcher(Path watcher, Spawner spawner) {
     this.watcher = Objects.requireNonNull(watcher, "watcher");
+    this.spawner = Objects.requireNonNull(spawner, "spawner");
   }
 
   /**
@@ -101,23 +124,19 @@ public final class ExecWatcher {
    * @throws IOException if the watcher cannot be started
    */
   public Watched start(Spec spec) throws IOException {
-    ProcessBuilder pb = new ProcessBuilder(command(spec)).directory(spec.dir().toFile())
-        .redirectInput(spec.stdin());
-    pb.environment().clear();
-    pb.environment().putAll(spec.env());
-    Process p = pb.start();
-    return new Watched(p, readAll(p.getInputStream()), spec.timeout());
+    WatcherProcess p = spawner.spawn(command(spec), spec);
+    return new Watched(p, readAll(p.stdout()), spec.timeout());
   }
 
   /** A start running under the watcher. */
   public static final class Watched {
-    private final Process process;
+    private final WatcherProcess process;
     private final CompletableFuture<byte[]> stdout;
     private final Duration timeout;
     private final List<WatchEvent> events = new ArrayList<>();
     private volatile boolean killed;
 
-    private Watched(Process process, CompletableFuture<byte[]> stdout, Duration timeout) {
+    private Watched(WatcherProcess process, CompletableFuture<byte[]> stdout, Duration timeout) {
       this.process = process;
       this.stdout = stdout;
       this.timeout = timeout;
@@ -133,7 +152,7 @@ public final class ExecWatcher {
      * {@code onEvent} sees each event as it comes, for the session log.
      */
     public Handoff await(java.util.function.Consumer<WatchEvent> onEvent) throws IOException {
-      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getErrorStream(),
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.events(),
           StandardCharsets.UTF_8))) {
         String line;
         while ((line = readLine(r)) != null) {
@@ -149,14 +168,14 @@ public final class ExecWatcher {
       try {
         // Its stderr closed: the watcher is exiting. The bound only guards against a kernel
         // that keeps it (the watcher's own limit is the start's timeout).
-        if (!process.waitFor(timeout.toMillis() + 5000, TimeUnit.MILLISECONDS)) {
-          process.destroyForcibly();
+        if (!process.waitFor(timeout.plusSeconds(5))) {
+          process.kill();
           throw new IOException("the exec watcher did not exit");
         }
         exit = process.exitValue();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        process.destroyForcibly();
+        process.kill();
         throw new IOException("interrupted while the shim started");
       }
       return Handoff.of(events, reply(), exit);
@@ -200,7 +219,7 @@ public final class ExecWatcher {
     /** Ends the watcher; by PTRACE_O_EXITKILL everything it traces ends with it. */
     public void kill() {
       killed = true;
-      process.destroyForcibly();
+      process.kill();
     }
   }
 

@@ -117,14 +117,15 @@ public final class Reaper {
         Long.toString(daemon.startTime()), dir.toString());
   }
 
-  /** Tells the guard of the session in {@code dir} which Delve to end with the daemon. */
-  public static void delveStarted(java.nio.file.Path dir, ProcessRef delve) {
-    PidFile.write(dir.resolve(DELVE_PID), delve);
+  /** Where the guard of the session in {@code dir} reads which Delve to end with the daemon. */
+  public static java.nio.file.Path delvePidFile(java.nio.file.Path dir) {
+    return dir.resolve(DELVE_PID);
   }
 
   /**
-   * As {@link #delveStarted}, for another debugger: {@code name} is how the session's reason
-   * names it ("gdb").
+   * Tells the guard of the session in {@code dir} which debugger to end with the daemon, and
+   * how the session's reason names it ("gdb"). (Delve's launching shell writes
+   * {@link #delvePidFile} itself.)
    */
   public static void debuggerStarted(java.nio.file.Path dir, ProcessRef debugger, String name)
       throws IOException {

@@ -48,8 +48,8 @@ public final class DebugShimStart {
           Optional.empty());
     }
     StartOutcome o = new DebugStart(config, registry, processes, env, bundle,
-        Optional.ofNullable(System.getProperty("katadbg.home")))
-        .run(inv, claimed.dir(), shim, stdin);
+        Optional.ofNullable(System.getProperty("katadbg.home")), Caller.self(processes),
+        dev.katadbg.handoff.ExecWatcher.LOCAL).run(inv, claimed.dir(), shim, stdin);
     if (o.error().isPresent()) {
       return new Result(Optional.empty(), o.error(), Optional.of(claimed.dir()));
     }

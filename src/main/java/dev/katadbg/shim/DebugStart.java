@@ -76,15 +76,20 @@ final class DebugStart {
   private final Map<String, String> env;
   private final Path bundle;
   private final Optional<String> home;
+  private final Caller caller;
+  private final ExecWatcher.Spawner spawner;
 
   DebugStart(KatadbgConfig config, SessionRegistry registry, Processes processes,
-      Map<String, String> env, Path bundle, Optional<String> home) {
+      Map<String, String> env, Path bundle, Optional<String> home, Caller caller,
+      ExecWatcher.Spawner spawner) {
     this.config = config;
     this.registry = registry;
     this.processes = processes;
     this.env = env;
     this.bundle = bundle;
     this.home = home;
+    this.caller = caller;
+    this.spawner = spawner;
   }
 
   /** What preflight found: all a start needs, checked. */
@@ -110,13 +115,18 @@ final class DebugStart {
     SessionLog log = new SessionLog(dir.resolve("katadbg.log"));
     DebuggerSettings dbg = config.debugger();
     Attempt a = new Attempt(new Session(inv.id(), inv.namespace(), dir, Optional.of(bundle),
-        shim, "", SessionState.STARTING, Optional.empty(), self(), Optional.empty(),
+        shim, "", SessionState.STARTING, Optional.empty(), caller.wrapper(), Optional.empty(),
         Optional.empty(), dbg.breakpoints(), Instant.now(), Session.Origin.HANDED), log);
     try {
       a.save(a.session);
-      manager().ifPresent(m -> PidFile.write(a.session.managerPidFile(), m));
+      caller.manager().ifPresent(m -> PidFile.write(a.session.managerPidFile(), m));
       log.info("start " + inv.namespace() + "/" + inv.id() + " shim " + shim + " args "
           + inv.args());
+      long me = ProcessHandle.current().pid();
+      if (caller.wrapper().pid() != me) {
+        log.info("served by the resident katadbg (pid " + me + ") for the wrapper (pid "
+            + caller.wrapper().pid() + ")");
+      }
       Prepared p = preflight(shim, dir, log);
       if (dbg.target() == KatadbgConfig.Target.START) {
         return debugTheStart(p, inv, stdin, a);
@@ -177,7 +187,7 @@ final class DebugStart {
       log.warn("the debugger listens on " + listen + ", reachable from other hosts: anyone"
           + " who can connect controls a root process (set [debugger] listen to loopback)");
     }
-    return new Prepared(tools, realShim, listen, new ExecWatcher(watcher), relay);
+    return new Prepared(tools, realShim, listen, new ExecWatcher(watcher, spawner), relay);
   }
 
   /** The debugger [debugger] kind names for this shim, and where its executables are. */
@@ -319,20 +329,21 @@ final class DebugStart {
    * unless the wrapper gets to say it is done.
    */
   private void guard(Attempt a) {
-    Reaper.guard(self(), a.daemon, a.session.dir());
+    Reaper.guard(caller.wrapper(), a.daemon, a.session.dir());
     a.guarded = true;
   }
 
   /** {@code dlv attach} to the stopped daemon, alone; returns a client on it. */
   private DelveClient attach(Prepared p, Attempt a) {
     DebuggerSettings dbg = config.debugger();
+    // The launching shell tells the guard which dlv it started, so that the guard can end it
+    // if the wrapper or its server is killed at any moment from now on.
     a.delve = new DelveLauncher().launchDetached(new LaunchSpec(p.dlv(),
         new LaunchSpec.Attach(a.daemon.pid()), DelveAddress.parse(p.listen()), bundle, env,
-        a.session.debuggerLog(), dbg.checkGoVersion()));
-    // Recorded before the wait for dlv's listener, so the guard can end dlv if the wrapper is
-    // killed in it; the session's listen address is empty until dlv says where.
+        a.session.debuggerLog(), dbg.checkGoVersion()),
+        Optional.of(Reaper.delvePidFile(a.session.dir())));
+    // The session's listen address is empty until dlv says where.
     a.save(a.session.withDebugger(ref((int) a.delve.pid()), ""));
-    Reaper.delveStarted(a.session.dir(), a.session.debugger());
     a.delve = a.delve.listening(dbg.startTimeout());
     String listen = a.delve.listenAddress().toListenArg();
     a.save(a.session.withDebugger(a.session.debugger(), listen));
@@ -463,11 +474,11 @@ final class DebugStart {
    * A path Delve can open as the start process's stdin ({@code dlv exec -r stdin:PATH}): the
    * redirect's file, or this process's own stdin reopened through procfs (the same pipe).
    */
-  private static Path stdinPath(ProcessBuilder.Redirect stdin) {
+  private Path stdinPath(ProcessBuilder.Redirect stdin) {
     if (stdin.type() == ProcessBuilder.Redirect.Type.READ) {
       return stdin.file().toPath().toAbsolutePath();
     }
-    return Path.of("/proc/" + ProcessHandle.current().pid() + "/fd/0");
+    return Path.of("/proc/" + caller.wrapper().pid() + "/fd/0");
   }
 
   /**
@@ -530,6 +541,13 @@ final class DebugStart {
       } else {
         state = SessionState.FAILED;
         outcome = StartOutcome.failed(1, reason);
+      }
+      if (guarded && !processes.isAlive(caller.wrapper().pid(), caller.wrapper().startTime())) {
+        // A served start whose wrapper was killed (its caller gave up): the guard ended the
+        // daemon and Delve and records why, which this failure, a consequence, must not hide.
+        log.info("the wrapper " + caller.wrapper().pid() + " is gone: its guard records the"
+            + " session");
+        return outcome;
       }
       try {
         registry.save(session.withState(state, Optional.of(reason)));
@@ -675,7 +693,7 @@ final class DebugStart {
   }
 
   /**
-   * The time since this wrapper was exec'd, as the kernel counts it (10 ms ticks since boot in
+   * The time since the wrapper was exec'd, as the kernel counts it (10 ms ticks since boot in
    * /proc/self/stat against /proc/uptime, one clock): what the JVM's start-up and the steps
    * before Delve cost a start, for the session log and the benchmark. The JDK's start instant
    * is no use here: it adds the boot time in whole seconds.
@@ -684,23 +702,11 @@ final class DebugStart {
     try {
       String up = Files.readString(Path.of("/proc/uptime"), StandardCharsets.US_ASCII);
       double now = Double.parseDouble(up.substring(0, up.indexOf(' ')));
-      long started = self().startTime();
+      long started = caller.wrapper().startTime();
       return started <= 0 ? "? ms" : Math.round(now * 1000 - started * 10) + " ms";
     } catch (IOException | RuntimeException e) {
       return "? ms";
     }
-  }
-
-  /** The runtime manager that ran this wrapper, for telling later whether it still waits. */
-  private Optional<ProcessRef> manager() {
-    return ProcessHandle.current().parent().flatMap(h -> processes.get((int) h.pid()))
-        .map(i -> new ProcessRef(i.pid(), i.startTime()));
-  }
-
-  private ProcessRef self() {
-    long pid = ProcessHandle.current().pid();
-    return processes.get((int) pid).map(i -> new ProcessRef(i.pid(), i.startTime()))
-        .orElse(new ProcessRef((int) pid, 0));
   }
 
   private ProcessRef ref(int pid) {

@@ -2,6 +2,7 @@ package dev.katadbg.shim;
 
 import dev.katadbg.config.ConfigException;
 import dev.katadbg.config.KatadbgConfig;
+import dev.katadbg.handoff.ExecWatcher;
 import dev.katadbg.proc.Processes;
 import dev.katadbg.session.Session;
 import dev.katadbg.session.SessionRegistry;
@@ -9,6 +10,7 @@ import dev.katadbg.shimargs.ShimInvocation;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,10 +25,58 @@ import java.util.Optional;
  * with the caller's stdio, so its bytes and exit status are the real shim's own.
  */
 public final class ShimWrapper {
+  /**
+   * Where the wrapper runs: in the process the runtime manager ran ({@link #LOCAL}), or in a
+   * resident katadbg serving that process, katadbg's native front ({@link ServedStart}). The
+   * real shim and the exec watcher are always the front's children, with its stdio.
+   */
+  interface Front {
+    /** Runs the real shim as the caller's own call, with the caller's stdio; its status. */
+    int passThrough(Path shim, List<String> args, Path cwd);
+
+    Caller caller(Processes processes);
+
+    ExecWatcher.Spawner spawner();
+  }
+
+  /** The wrapper is this JVM, ran by the runtime manager. */
+  static final Front LOCAL = new Front() {
+    @Override
+    public int passThrough(Path shim, List<String> args, Path cwd) {
+      try {
+        return new ProcessBuilder(command(shim, args)).directory(cwd.toFile()).inheritIO().start().waitFor();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+
+    @Override
+    public Caller caller(Processes processes) {
+      return Caller.self(processes);
+    }
+
+    @Override
+    public ExecWatcher.Spawner spawner() {
+      return ExecWatcher.LOCAL;
+    }
+  };
+
+  /** The real shim's command line for {@code args}. */
+  static List<String> command(Path shim, List<String> args) {
+    List<String> cmd = new ArrayList<>(args.size() + 1);
+    cmd.add(shim.toString());
+    cmd.addAll(args);
+    return cmd;
+  }
+
   private final Map<String, String> env;
   private final Path cwd;
   private final OutputStream stdout;
   private final PrintStream stderr;
+  private final Front front;
 
   /**
    * The wrapper never reads its stdin: the runtime options on it (containerd pipes them to every
@@ -35,10 +85,16 @@ public final class ShimWrapper {
    */
   public ShimWrapper(Map<String, String> env, Path cwd, OutputStream stdout,
       PrintStream stderr) {
+    this(env, cwd, stdout, stderr, LOCAL);
+  }
+
+  ShimWrapper(Map<String, String> env, Path cwd, OutputStream stdout, PrintStream stderr,
+      Front front) {
     this.env = Map.copyOf(env);
     this.cwd = cwd;
     this.stdout = stdout;
     this.stderr = stderr;
+    this.front = java.util.Objects.requireNonNull(front, "front");
   }
 
   /** Runs one call; returns the exit status the wrapper must exit with. */
@@ -60,11 +116,14 @@ public final class ShimWrapper {
       return passThrough(shim, args);
     }
     Processes processes = Processes.linux();
+    Caller caller = front.caller(processes);
     SessionRegistry registry;
     SessionRegistry.Claim claim;
     try {
+      // A session recorded by this very wrapper is a served start whose server ended before
+      // the start ran (the front then runs this JVM in its place): it is ours to take again.
       registry = SessionRegistry.open(config.stateDir(),
-          r -> processes.isAlive(r.pid(), r.startTime()));
+          r -> !r.equals(caller.wrapper()) && processes.isAlive(r.pid(), r.startTime()));
       claim = registry.claim(inv.namespace(), inv.id());
     } catch (RuntimeException e) {
       // Nothing has started yet: one line for the runtime manager, never a stack trace.
@@ -74,8 +133,7 @@ public final class ShimWrapper {
       return passThrough(shim, args);
     }
     StartOutcome outcome = new DebugStart(config, registry, processes, env, cwd,
-        Optional.ofNullable(System.getProperty("katadbg.home")))
-        .run(inv, claimed.dir(), shim, ProcessBuilder.Redirect.INHERIT);
+        Optional.ofNullable(System.getProperty("katadbg.home")), caller, front.spawner()).run(inv, claimed.dir(), shim, ProcessBuilder.Redirect.INHERIT);
     if (outcome.withoutDebugger()) {
       return passThrough(shim, args);
     }
@@ -98,17 +156,13 @@ public final class ShimWrapper {
    * manager reads is exactly what the shim wrote.
    */
   private int passThrough(Path shim, List<String> args) {
-    List<String> cmd = new ArrayList<>(args.size() + 1);
-    cmd.add(shim.toString());
-    cmd.addAll(args);
     try {
-      return new ProcessBuilder(cmd).directory(cwd.toFile()).inheritIO().start().waitFor();
-    } catch (IOException e) {
-      return fail("katadbg: cannot run the real shim " + shim + ": " + e.getMessage()
+      return front.passThrough(shim, args, cwd);
+    } catch (UncheckedIOException e) {
+      return fail("katadbg: cannot run the real shim " + shim + ": " + e.getCause().getMessage()
           + " (fix [shim] binary)");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return fail("katadbg: interrupted");
+    } catch (IllegalStateException e) {
+      return fail("katadbg: " + e.getMessage());
     }
   }
 

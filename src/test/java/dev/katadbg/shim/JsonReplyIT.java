@@ -174,6 +174,8 @@ class JsonReplyIT {
     pb.environment().put("GRPC_ADDRESS", containerd.socket().toString());
     pb.environment().put("NAMESPACE", "default");
     pb.environment().put("MAX_SHIM_VERSION", "3");
+    // containerd's shims use this resident katadbg too (ContainerdProcess); it ends with it.
+    pb.environment().put("KATADBG_SERVER_DIR", containerd.baseDir().resolve("cli").toString());
     return pb.start();
   }
 

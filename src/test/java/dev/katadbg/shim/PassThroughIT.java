@@ -53,6 +53,8 @@ class PassThroughIT {
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.resolve("bundle").toFile());
     pb.environment().put("KATADBG_CONFIG", cfg.toString());
+    // A start's resident katadbg, in this test's directory: it ends when that is removed.
+    pb.environment().put("KATADBG_SERVER_DIR", dir.resolve("cli").toString());
     Process p = pb.start();
     try (var in = p.getOutputStream()) {
       in.write(stdin);

@@ -27,6 +27,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -832,9 +834,10 @@ class WrapperIT {
       assertThat(ProcessHandle.of(delve).flatMap(h -> h.info().commandLine()))
           .hasValueSatisfying(c -> assertThat(c).contains(slowDlv.toString()));
       assertThat(alive(s, "shim")).as("the held daemon").isTrue();
+      // The wrapper's JVM, or its native front when a resident katadbg serves the start.
       ProcessHandle wrapper = ProcessHandle.allProcesses().filter(h -> h.info().arguments()
-          .map(a -> List.of(a).contains("dev.katadbg.shim.ShimWrapper")
-              && List.of(a).contains(id)).orElse(false))
+          .map(a -> (List.of(a).contains("dev.katadbg.shim.ShimWrapper")
+              || List.of(a).contains("--shim")) && List.of(a).contains(id)).orElse(false))
           .findFirst().orElseThrow(() -> new AssertionError("no wrapper for " + id));
 
       assertThat(wrapper.destroyForcibly()).isTrue();
@@ -1022,6 +1025,8 @@ class WrapperIT {
         .directory(bundle.toFile())
         .redirectInput(stdin);
     pb.environment().put("KATADBG_CONFIG", config.toString());
+    // containerd's shims use this resident katadbg too (ContainerdProcess); it ends with it.
+    pb.environment().put("KATADBG_SERVER_DIR", containerd.baseDir().resolve("cli").toString());
     return pb.start();
   }
 
@@ -1052,5 +1057,173 @@ class WrapperIT {
   static void type(OutputStream keys, String line) throws IOException {
     keys.write((line + "\n").getBytes(StandardCharsets.UTF_8));
     keys.flush();
+  }
+
+  // ---- The start served by a resident katadbg: the wrapper the runtime manager runs is then
+  // katadbg-client --shim, which runs the exec watcher and the shim's start itself and hands the
+  // JVM's part to the server the first start left behind.
+
+  /** Where containerd's shims find the server: KATADBG_SERVER_DIR of its environment. */
+  static Path serverDir() {
+    return containerd.baseDir().resolve("cli");
+  }
+
+  static List<Path> serverSockets() {
+    try (Stream<Path> s = Files.list(serverDir())) {
+      return s.filter(p -> p.getFileName().toString().endsWith(".sock")).toList();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  static List<ProcessInfo> servers() {
+    return Processes.linux().all().stream()
+        .filter(p -> p.cmdline().contains("dev.katadbg.cli.CliServer")
+            && String.join(" ", p.cmdline()).contains(serverDir().toString()))
+        .toList();
+  }
+
+  /** Ends the server (it exits once its socket is gone), so that the next start has none. */
+  static void noServer() throws IOException {
+    for (Path s : serverSockets()) {
+      Files.deleteIfExists(s);
+    }
+    await("no server left", () -> Optional.of(servers()).filter(List::isEmpty));
+  }
+
+  static ProcessInfo awaitServer() {
+    return await("a resident katadbg for " + serverDir(), () -> servers().stream()
+        .filter(p -> !serverSockets().isEmpty()).findFirst());
+  }
+
+  static String logOf(String id) throws IOException {
+    return Files.readString(confDir.resolve("state/sessions/default/" + id + "/katadbg.log"));
+  }
+
+  /** The fake Delve's processes: `sleep 600` whose working directory is a bundle of ours. */
+  static List<ProcessInfo> fakeDelves(Path fake) {
+    return Processes.linux().all().stream()
+        .filter(p -> p.comm().equals("sleep") && p.cmdline().equals(List.of("sleep", "600")))
+        .filter(p -> Processes.linux().cwd(p.pid()).map(d -> d.startsWith(
+            containerd.baseDir())).orElse(false))
+        .toList();
+  }
+
+  static String logOrNothing(String id) {
+    try {
+      return logOf(id);
+    } catch (IOException e) {
+      return "(none: " + e.getMessage() + ")";
+    }
+  }
+
+  static CommandResult echo(String id, String text) throws InterruptedException {
+    return finish(containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/echo", text));
+  }
+
+  @Test
+  void theFirstStartRunsItsOwnJvmAndLeavesAServerThatServesTheNextToABreakpointInTheDaemon()
+      throws Exception {
+    noServer();
+    String first = uniqueId("first");
+    CommandResult one = echo(first, "one");
+    assertThat(one.exitCode()).as(one.describe()).isZero();
+    assertThat(one.stdout()).isEqualTo("one\n");
+    assertThat(logOf(first)).doesNotContain("served by");
+    ProcessInfo server = awaitServer();
+
+    writeConfig(Map.of("wait_for_client", "false", "breakpoints", "[" + q(CREATE) + "]"));
+    String second = uniqueId("second");
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), second, "/bin/echo", "two");
+    JsonObject session = awaitSession(second, "running");
+    int shimPid = session.get("shimPid").getAsInt();
+    try (DelveClient c = DelveClient.connect(
+        DelveAddress.parse(session.get("listen").getAsString()), Duration.ofSeconds(10))) {
+      DebuggerState stop = await("the stop at Create", () -> stopped(c));
+      assertThat(stop.currentThread()).get().extracting(t -> t.function()).isEqualTo(CREATE);
+      assertThat(stop.pid()).isEqualTo(shimPid);
+      c.continueAsync();
+    }
+    CommandResult two = finish(run);
+    assertThat(two.exitCode()).as(two.describe()).isZero();
+    assertThat(two.stdout()).isEqualTo("two\n");
+    assertThat(logOf(second)).contains("served by the resident katadbg (pid " + server.pid()
+        + ") for the wrapper (pid ");
+    assertThat(servers()).extracting(ProcessInfo::pid).containsExactly(server.pid());
+  }
+
+  @Test
+  void withKatadbgServerZeroInTheManagersEnvironmentEveryStartRunsItsOwnJvm() throws Exception {
+    noServer();
+    containerd.environment(Map.of("KATADBG_CONFIG", config.toString(), "KATADBG_SERVER", "0"))
+        .restart();
+    try {
+      for (int i = 0; i < 2; i++) {
+        String id = uniqueId("jvm");
+        CommandResult r = echo(id, "own jvm");
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertThat(r.stdout()).isEqualTo("own jvm\n");
+        assertThat(logOf(id)).doesNotContain("served by");
+      }
+      assertThat(servers()).isEmpty();
+      assertThat(serverSockets()).isEmpty();
+    } finally {
+      containerd.environment(Map.of("KATADBG_CONFIG", config.toString())).restart();
+    }
+  }
+
+  /**
+   * The server killed mid-start: once the watcher has handed the daemon over (the server may
+   * not have set its guard yet), or while it waits for Delve to listen. A fake Delve that never
+   * listens holds the start there: no real Delve hangs on demand.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"handed", "delve"})
+  void aServerKilledMidStartFailsItWithOneLineAndLeavesNothingWithAFakeDelveThatNeverListens(
+      String when) throws Exception {
+    // A killed server leaves its socket behind: ask for the process.
+    if (servers().isEmpty()) {
+      assertThat(echo(uniqueId("warm"), "warm").exitCode()).isZero();
+    }
+    ProcessInfo server = awaitServer();
+    Path fake = confDir.resolve("fake-dlv-never-listens");
+    Files.writeString(fake, "#!/bin/sh\nexec sleep 600\n");
+    Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
+    writeConfig(Map.of("path", q(fake.toString()), "wait_for_client", "false",
+        "start_timeout", q("50s")));
+    String id = uniqueId("cut-" + when);
+    RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+        containerd.rootfs().toString(), id, "/bin/echo", "must not run");
+    if (when.equals("handed")) {
+      await("the daemon handed over", () -> Optional.of(logOrNothing(id))
+          .filter(l -> l.contains("watcher: Handed")));
+    } else {
+      // While the session starts, its debugger is the wrapper: wait for the fake's own pid.
+      await("the start waiting for the fake Delve", () -> sessions().stream()
+          .filter(s -> s.get("id").getAsString().equals(id) && s.has("debuggerPid"))
+          .map(s -> s.get("debuggerPid").getAsInt())
+          .filter(p -> Processes.linux().get(p).map(i -> i.comm().equals("sleep"))
+              .orElse(false))
+          .findFirst());
+    }
+    assertThat(logOf(id)).contains("served by the resident katadbg (pid " + server.pid());
+    ProcessHandle.of(server.pid()).orElseThrow().destroyForcibly();
+
+    CommandResult r = finish(run);
+    assertThat(r.exitCode()).as(r.describe()).isNotZero();
+    assertThat(r.stdout()).doesNotContain("must not run");
+    assertThat(r.stderr()).contains("katadbg: the resident katadbg serving this start ended"
+        + " before it was done");
+    Await.until("nothing left running for " + id, WAIT,
+        () -> Optional.of(processesOf(id)).filter(List::isEmpty),
+        () -> "; left: " + processesOf(id) + "; session log:\n" + logOrNothing(id));
+    await("no fake Delve left", () -> Optional.of(fakeDelves(fake)).filter(List::isEmpty));
+
+    defaultConfig();
+    CommandResult again = echo(uniqueId("after"), "after");
+    assertThat(again.exitCode()).as(again.describe()).isZero();
+    assertThat(again.stdout()).isEqualTo("after\n");
   }
 }

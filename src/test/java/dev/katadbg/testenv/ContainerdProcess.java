@@ -34,6 +34,9 @@ final class ContainerdProcess {
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.environment().clear();
+    // The wrapper's resident katadbg, started by the first shim start, in a directory of the
+    // test's own: removing it at the end ends the server too.
+    builder.environment().put("KATADBG_SERVER_DIR", workDir.resolve("cli").toString());
     builder.environment().putAll(environment);
     try {
       return new ContainerdProcess(builder.start());
