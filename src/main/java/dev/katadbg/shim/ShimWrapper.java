@@ -39,12 +39,13 @@ public final class ShimWrapper {
     ExecWatcher.Spawner spawner();
   }
 
-  /** The wrapper is this JVM, ran by the runtime manager. */
+  /** The wrapper is this JVM, run by the runtime manager. */
   static final Front LOCAL = new Front() {
     @Override
     public int passThrough(Path shim, List<String> args, Path cwd) {
       try {
-        return new ProcessBuilder(command(shim, args)).directory(cwd.toFile()).inheritIO().start().waitFor();
+        return new ProcessBuilder(command(shim, args)).directory(cwd.toFile()).inheritIO()
+            .start().waitFor();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       } catch (InterruptedException e) {
@@ -133,7 +134,8 @@ public final class ShimWrapper {
       return passThrough(shim, args);
     }
     StartOutcome outcome = new DebugStart(config, registry, processes, env, cwd,
-        Optional.ofNullable(System.getProperty("katadbg.home")), caller, front.spawner()).run(inv, claimed.dir(), shim, ProcessBuilder.Redirect.INHERIT);
+        Optional.ofNullable(System.getProperty("katadbg.home")), caller, front.spawner())
+        .run(inv, claimed.dir(), shim, ProcessBuilder.Redirect.INHERIT);
     if (outcome.withoutDebugger()) {
       return passThrough(shim, args);
     }
