@@ -12,8 +12,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.Pipe;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,20 +136,26 @@ class ServedStartTest {
         "-address", "/x.sock", "delete");
   }
 
-  /** The front's side of a served watcher: reads the server's frames, writes its own. */
+  /**
+   * The front's side of a served watcher: reads the server's frames, writes its own. OS pipes
+   * (java.nio), not java.io's piped streams, which fail a write once the thread that last read
+   * has ended (CompletableFuture runs a thread per task on 2 cores: two CI runs failed so).
+   */
   static final class FakeFront {
-    final PipedInputStream serverToFront = new PipedInputStream(1 << 16);
-    final PipedOutputStream frontToServer = new PipedOutputStream();
-    final Frames server;
-    final DataInputStream serverIn;
-    final Frames front;
-    final DataInputStream fromServer;
+    final Pipe serverToFront = Pipe.open();
+    final Pipe frontToServer = Pipe.open();
+    final Frames server = new Frames(Channels.newOutputStream(serverToFront.sink()));
+    final DataInputStream serverIn =
+        new DataInputStream(Channels.newInputStream(frontToServer.source()));
+    final Frames front = new Frames(Channels.newOutputStream(frontToServer.sink()));
+    final DataInputStream fromServer =
+        new DataInputStream(Channels.newInputStream(serverToFront.source()));
 
-    FakeFront() throws IOException {
-      server = new Frames(new PipedOutputStream(serverToFront));
-      serverIn = new DataInputStream(new PipedInputStream(frontToServer, 1 << 16));
-      front = new Frames(frontToServer);
-      fromServer = new DataInputStream(serverToFront);
+    FakeFront() throws IOException {}
+
+    /** The front goes away: the server reads the end of its frames. */
+    void close() throws IOException {
+      frontToServer.sink().close();
     }
 
     void frame(char kind, String body) throws IOException {
@@ -221,7 +227,7 @@ class ServedStartTest {
     f.front.write((byte) 'P', Wire.u32(4242));
     ExecWatcher.Watched watched = started.get(10, TimeUnit.SECONDS);
     f.frame('E', "started 10\ndaemon 11\n");
-    f.frontToServer.close();
+    f.close();
     assertThatThrownBy(() -> watched.await(e -> {}))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("katadbg's front went away during the start");
