@@ -3,7 +3,6 @@ package dev.katadbg.wire;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 
@@ -47,10 +46,5 @@ public final class Frames {
         }
       }
     };
-  }
-
-  /** For messages: a frame of UTF-8 text. */
-  public void writeText(byte kind, String text) throws IOException {
-    write(kind, text.getBytes(StandardCharsets.UTF_8));
   }
 }
