@@ -213,7 +213,7 @@ public final class Attacher {
           Optional.of(new ProcessRef(shim.pid(), shim.startTime())), List.of(), Instant.now(),
           Session.Origin.ATTACHED).withKind(Session.DebuggerKind.GDB);
       registry.save(s);
-      Reaper.debuggerStarted(dir, debugger, "gdb");
+      Reaper.debuggerNamed(dir, "gdb");
       Reaper.start(new ProcessRef(shim.pid(), shim.startTime()), debugger, dir);
       return new Attached(s, false);
     } catch (RuntimeException | java.io.IOException e) {

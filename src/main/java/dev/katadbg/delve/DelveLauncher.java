@@ -1,5 +1,6 @@
 package dev.katadbg.delve;
 
+import dev.katadbg.proc.BackgroundStart;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -122,20 +123,12 @@ public final class DelveLauncher {
     List<String> dlvCommand = new ArrayList<>();
     dlvCommand.add(spec.dlv().toString());
     dlvCommand.addAll(dlvArguments(spec, listen));
-    // A shell starts setsid+dlv in the background with stdio on /dev/null and the log, echoes
-    // its pid and exits: the pid is written before the shell exits (a forked writer could lose
-    // it, as Java drains and closes the pipe when its direct child exits), and dlv holds
-    // nothing of ours. setsid execs in place here (the background job is no group leader).
-    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
-        "log=$1 pf=$2; shift 2; \"$@\" </dev/null >>\"$log\" 2>&1 & p=$!\n"
-            + "if [ -n \"$pf\" ] && read -r l </proc/$p/stat; then\n"
-            + "  set -- ${l##*) }; printf '%s %s\\n' $p \"${20}\" >\"$pf.tmp\""
-            + " && mv -f \"$pf.tmp\" \"$pf\"\n"
-            + "fi\n"
-            + "echo $p", "katadbg-dlv",
-        spec.logFile().toString(), pidFile.map(Path::toString).orElse(""), setsid.toString()));
-    command.addAll(dlvCommand);
-    ProcessBuilder pb = new ProcessBuilder(command);
+    // setsid execs in place here (the background job is no group leader): dlv is in a session
+    // of its own, with the pid the shell printed.
+    List<String> argv = new ArrayList<>(List.of(setsid.toString()));
+    argv.addAll(dlvCommand);
+    ProcessBuilder pb = new ProcessBuilder(BackgroundStart.command("katadbg-dlv", spec.logFile(),
+        BackgroundStart.Output.LOG, pidFile, argv));
     pb.directory(spec.workDir().toFile());
     pb.environment().clear();
     pb.environment().putAll(spec.environment());
@@ -143,20 +136,7 @@ public final class DelveLauncher {
     pb.redirectError(ProcessBuilder.Redirect.appendTo(spec.logFile().toFile()));
     long logStart = sizeOrZero(spec.logFile());
     try {
-      Process shell = pb.start();
-      String pidLine;
-      try (var out = shell.getInputStream()) {
-        pidLine = new String(out.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII)
-            .strip();
-      }
-      shell.waitFor();
-      long pid;
-      try {
-        pid = Long.parseLong(pidLine);
-      } catch (NumberFormatException e) {
-        throw new DelveException("start " + spec.dlv() + ": no pid from the launching shell (got '"
-            + pidLine + "')");
-      }
+      long pid = BackgroundStart.run(pb);
       ProcessHandle handle = ProcessHandle.of(pid).orElseThrow(() -> new DelveException(
           "start " + spec.dlv() + ": dlv (pid " + pid + ") exited at once: "
               + DelveProcess.logSays(spec.logFile(), logStart)));

@@ -1,5 +1,6 @@
 package dev.katadbg.gdb;
 
+import dev.katadbg.proc.BackgroundStart;
 import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -156,6 +157,16 @@ public final class Keeper {
    * keeper is not connected yet: {@link #connect}.
    */
   public static Started launch(Spec spec) {
+    return launch(spec, Optional.empty());
+  }
+
+  /**
+   * As {@link #launch(Spec)}, and the keeper's pid and start time ({@code /proc/PID/stat} field
+   * 22) are written to {@code pidFile} ("PID START", replaced atomically) by the launching shell
+   * before this returns: a caller killed at any moment after the keeper exists leaves the file
+   * for a guard to end it with, and gdbserver dies with the keeper (its parent death signal).
+   */
+  public static Started launch(Spec spec, Optional<Path> pidFile) {
     Path fifo = spec.dir().resolve(COMMANDS);
     try {
       Files.deleteIfExists(fifo);
@@ -169,39 +180,35 @@ public final class Keeper {
     }
     Optional<Path> socket = unixSocket(spec.listen());
     // What setsid or unshare say when they fail (unshare --net needs CAP_SYS_ADMIN) goes to
-    // gdbserver's log, which the errors quote.
+    // gdbserver's log, which the errors quote. Both exec in place: the keeper's pid is the one
+    // the shell printed.
     Path serverLog = spec.dir().resolve(SERVER_LOG);
     long serverLogStart = serverLog.toFile().length();
-    List<String> command = new ArrayList<>(List.of("/bin/sh", "-c",
-        "log=$1; shift; \"$@\" </dev/null >/dev/null 2>>\"$log\" & echo $!", "katadbg-gdb",
-        serverLog.toString(), "/usr/bin/setsid"));
+    List<String> argv = new ArrayList<>(List.of("/usr/bin/setsid"));
     if (socket.isPresent()) {
-      command.addAll(List.of("/usr/bin/unshare", "--net"));
+      argv.addAll(List.of("/usr/bin/unshare", "--net"));
     }
-    command.addAll(List.of("/bin/sh", "-c", KEEPER, "katadbg-gdb-keeper",
+    argv.addAll(List.of("/bin/sh", "-c", KEEPER, "katadbg-gdb-keeper",
         spec.gdbserver().toString(), keeperAddress(spec.listen()), Integer.toString(spec.pid()),
         spec.gdb().toString(), spec.binary().toString(), fifo.toString(),
         spec.dir().resolve(OUTPUT).toString(), serverLog.toString(),
         spec.relay().map(Path::toString).orElse(""),
         socket.map(Path::toString).orElse("")));
     for (String s : SETUP) {
-      command.add("-ex");
-      command.add(s);
+      argv.add("-ex");
+      argv.add(s);
     }
-    ProcessBuilder pb = new ProcessBuilder(command).directory(spec.dir().toFile());
+    ProcessBuilder pb = new ProcessBuilder(BackgroundStart.command("katadbg-gdb", serverLog,
+        BackgroundStart.Output.DISCARD, pidFile, argv)).directory(spec.dir().toFile());
     pb.environment().clear();
     pb.environment().putAll(spec.environment());
     pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     pb.redirectError(ProcessBuilder.Redirect.DISCARD);
     try {
-      Process shell = pb.start();
-      String out = new String(shell.getInputStream().readAllBytes(), StandardCharsets.US_ASCII)
-          .strip();
-      shell.waitFor();
-      long keeper = Long.parseLong(out);
+      long keeper = BackgroundStart.run(pb);
       return new Started(keeper,
           new Keeper(spec.dir(), java.util.OptionalLong.of(keeper), serverLogStart));
-    } catch (IOException | NumberFormatException e) {
+    } catch (IOException e) {
       throw new GdbException("cannot start gdb: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

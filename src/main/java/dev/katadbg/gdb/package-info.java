@@ -11,6 +11,7 @@
  *
  * <p>gdb's MI syntax and its quirks stay in this package; callers see {@link
  * dev.katadbg.gdb.GdbThread}, {@link dev.katadbg.gdb.GdbFrame} and {@link
- * dev.katadbg.gdb.GdbBreakpoint}. Depends on nothing else in katadbg.
+ * dev.katadbg.gdb.GdbBreakpoint}. Depends only on {@link dev.katadbg.proc} (how a debugger is
+ * started in the background).
  */
 package dev.katadbg.gdb;

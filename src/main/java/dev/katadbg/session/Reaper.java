@@ -14,8 +14,11 @@ import java.io.IOException;
  * native code takes 300 ms longer to exit.
  */
 public final class Reaper {
-  /** In a session's directory: Delve's "PID STARTTIME", written once the wrapper launched it. */
-  public static final String DELVE_PID = "dlv.pid";
+  /**
+   * In a session's directory: the debugger's "PID STARTTIME" (Delve, or gdb's keeper), written
+   * by the shell that launched it.
+   */
+  public static final String DEBUGGER_PID = "debugger.pid";
   /** In a session's directory: the debugger's name for the reaper's words, if not Delve. */
   public static final String DEBUGGER_NAME = "debugger.name";
   /** In a session's directory: the wrapper is done with the start, whatever its outcome. */
@@ -82,7 +85,7 @@ public final class Reaper {
           [ -e "$dir/wrapper.done" ] && break
           alive $s $st && kill -KILL $s
           d= dt=
-          read -r d dt 2>/dev/null <"$dir/dlv.pid"
+          read -r d dt 2>/dev/null <"$dir/debugger.pid"
           [ -n "$d" ] && alive $d $dt && kill -KILL $d
           ended "the wrapper was killed before it replied (its caller gave up):" \
             "katadbg's guard ended the daemon and its debugger"
@@ -91,7 +94,7 @@ public final class Reaper {
         sleep 0.05
       done
       d= dt=
-      read -r d dt 2>/dev/null <"$dir/dlv.pid" || exit 0
+      read -r d dt 2>/dev/null <"$dir/debugger.pid" || exit 0
       """ + END_DELVE_WITH_SHIM;
 
   private Reaper() {}
@@ -108,8 +111,9 @@ public final class Reaper {
 
   /**
    * Guards a wrapper's start from the moment it holds a daemon: if {@code wrapper} dies before
-   * {@link #WRAPPER_DONE} appears in {@code dir}, the daemon and the Delve named by
-   * {@link #DELVE_PID} are killed; after it, the Delve ends with the daemon, as {@link #start}.
+   * {@link #WRAPPER_DONE} appears in {@code dir}, the daemon and the debugger named by
+   * {@link #DEBUGGER_PID} are killed; after it, the debugger ends with the daemon, as {@link
+   * #start}.
    */
   public static void guard(ProcessRef wrapper, ProcessRef daemon, java.nio.file.Path dir) {
     spawn(GUARD, "katadbg-guard", Integer.toString(wrapper.pid()),
@@ -117,20 +121,20 @@ public final class Reaper {
         Long.toString(daemon.startTime()), dir.toString());
   }
 
-  /** Where the guard of the session in {@code dir} reads which Delve to end with the daemon. */
-  public static java.nio.file.Path delvePidFile(java.nio.file.Path dir) {
-    return dir.resolve(DELVE_PID);
+  /**
+   * Where the guard of the session in {@code dir} reads which debugger to end with the daemon:
+   * the launching shell writes it, before the launcher returns.
+   */
+  public static java.nio.file.Path debuggerPidFile(java.nio.file.Path dir) {
+    return dir.resolve(DEBUGGER_PID);
   }
 
   /**
-   * Tells the guard of the session in {@code dir} which debugger to end with the daemon, and
-   * how the session's reason names it ("gdb"). (Delve's launching shell writes
-   * {@link #delvePidFile} itself.)
+   * How the reaper and guard of the session in {@code dir} name its debugger when it is not
+   * Delve ("gdb"); written before it starts, so that it is there whenever they speak of it.
    */
-  public static void debuggerStarted(java.nio.file.Path dir, ProcessRef debugger, String name)
-      throws IOException {
+  public static void debuggerNamed(java.nio.file.Path dir, String name) throws IOException {
     java.nio.file.Files.writeString(dir.resolve(DEBUGGER_NAME), name + "\n");
-    PidFile.write(dir.resolve(DELVE_PID), debugger);
   }
 
   /** Tells the guard of the session in {@code dir} that the wrapper is done with the start. */

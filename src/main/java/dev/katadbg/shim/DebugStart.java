@@ -218,12 +218,14 @@ final class DebugStart {
    */
   private Keeper attachGdb(Prepared p, Tools.Gdb g, Attempt a) throws IOException {
     DebuggerSettings dbg = config.debugger();
+    Reaper.debuggerNamed(a.session.dir(), "gdb");
+    // As for Delve, the launching shell tells the guard which gdb it started.
     Keeper.Started k = Keeper.launch(new Keeper.Spec(g.gdb(), g.gdbserver(), p.shim(),
-        p.listen(), a.daemon.pid(), a.session.dir(), env, p.relay()));
+        p.listen(), a.daemon.pid(), a.session.dir(), env, p.relay()),
+        Optional.of(Reaper.debuggerPidFile(a.session.dir())));
     a.keeper = ref((int) k.pid());
     // As for Delve, the listen address is empty until gdbserver says where it listens.
     a.session = a.session.withKind(Session.DebuggerKind.GDB).withDebugger(a.keeper, "");
-    Reaper.debuggerStarted(a.session.dir(), a.keeper, "gdb");
     a.save(a.session);
     a.log.info("gdbserver " + g.gdbserver() + " attaching to the daemon " + a.daemon.pid()
         + ", kept by gdb " + g.gdb() + " pid " + k.pid() + "; launched " + sinceExec()
@@ -341,7 +343,7 @@ final class DebugStart {
     a.delve = new DelveLauncher().launchDetached(new LaunchSpec(p.dlv(),
         new LaunchSpec.Attach(a.daemon.pid()), DelveAddress.parse(p.listen()), bundle, env,
         a.session.debuggerLog(), dbg.checkGoVersion()),
-        Optional.of(Reaper.delvePidFile(a.session.dir())));
+        Optional.of(Reaper.debuggerPidFile(a.session.dir())));
     // The session's listen address is empty until dlv says where.
     a.save(a.session.withDebugger(ref((int) a.delve.pid()), ""));
     a.delve = a.delve.listening(dbg.startTimeout());

@@ -14,6 +14,7 @@ import dev.katadbg.testenv.TestEnv;
 import dev.katadbg.testenv.WrapperFixture;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.awaitility.Awaitility;
@@ -121,5 +122,56 @@ class GdbWrapperIT {
     CommandResult done = finish(run, id);
     assertThat(done.exitCode()).as(done.describe()).isZero();
     assertThat(done.stdout()).isEqualTo("continued through gdb\n");
+  }
+
+  /**
+   * The caller gives up while the keeper starts (containerd kills the wrapper): the guard ends
+   * the held daemon and the keeper, named by the shell that launched it, and gdbserver dies with
+   * the keeper. FAKE gdb: one that never prompts ({@code exec sleep 600}); no real gdb is slow
+   * on cue.
+   */
+  @Test
+  void aWrapperKilledWhileTheKeeperStartsLeavesNoDaemonKeeperOrGdbserver() throws Exception {
+    java.nio.file.Path mute = fx.dir().resolve("fake-gdb-never-prompts");
+    java.nio.file.Files.writeString(mute, "#!/bin/sh\nexec sleep 600\n");
+    assertThat(mute.toFile().setExecutable(true)).isTrue();
+    writeConfig(Map.of("gdb", WrapperFixture.toml(mute.toString()), "wait_for_client", "false"));
+    String id = uniqueId("gdbgaveup");
+    try {
+      RunningCommand run = containerd.ctrAsync("run", "--rm", "--runtime", RUNTIME, "--rootfs",
+          containerd.rootfs().toString(), id, "/bin/echo", "never");
+      JsonObject s = session(id);
+      Processes procs = Processes.linux();
+      int daemon = s.get("shimPid").getAsInt();
+      int keeper = s.get("debuggerPid").getAsInt();
+      int server = fx.await("gdbserver, the keeper's child", () -> procs.all().stream()
+          .filter(p -> p.ppid() == keeper && p.comm().equals("gdbserver")).findFirst())
+          .pid();
+      // The wrapper's JVM, or its native front when a resident katadbg serves the start.
+      ProcessHandle wrapper = ProcessHandle.allProcesses().filter(h -> h.info().arguments()
+          .map(a -> (List.of(a).contains("dev.katadbg.shim.ShimWrapper")
+              || List.of(a).contains("--shim")) && List.of(a).contains(id)).orElse(false))
+          .findFirst().orElseThrow(() -> new AssertionError("no wrapper for " + id));
+
+      assertThat(wrapper.destroyForcibly()).isTrue();
+
+      fx.await("the daemon " + daemon + ", keeper " + keeper + " and gdbserver " + server
+          + " ended", () -> Optional.of(true).filter(x -> List.of(daemon, keeper, server)
+              .stream().allMatch(pid -> procs.get(pid).filter(p -> !p.isZombie()).isEmpty())));
+      CommandResult done = finish(run, id);
+      assertThat(done.exitCode()).as(done.describe()).isNotZero();
+      assertThat(done.stdout()).doesNotContain("never");
+      java.nio.file.Path log = java.nio.file.Path.of(s.get("log").getAsString());
+      fx.await("the guard's line in " + log, () -> {
+        try {
+          return Optional.of(java.nio.file.Files.readString(log))
+              .filter(t -> t.contains("the wrapper was killed before it replied"));
+        } catch (IOException e) {
+          return Optional.empty();
+        }
+      });
+    } finally {
+      writeConfig(Map.of());
+    }
   }
 }
