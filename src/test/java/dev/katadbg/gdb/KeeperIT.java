@@ -2,6 +2,8 @@ package dev.katadbg.gdb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.katadbg.proc.ProcessInfo;
+import dev.katadbg.proc.Processes;
 import dev.katadbg.testenv.TestEnv;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,21 +36,14 @@ class KeeperIT {
     }
   }
 
-  private static String stat(long pid) throws Exception {
-    return Files.readString(Path.of("/proc/" + pid + "/stat"));
-  }
+  private static final Processes PROCESSES = Processes.linux();
 
-  private static long startTime(long pid) throws Exception {
-    String s = stat(pid);
-    return Long.parseLong(s.substring(s.lastIndexOf(')') + 2).split(" ")[19]);
+  private static long startTime(long pid) {
+    return PROCESSES.get((int) pid).orElseThrow().startTime();
   }
 
   private static String comm(long pid) {
-    try {
-      return Files.readString(Path.of("/proc/" + pid + "/comm")).strip();
-    } catch (java.io.IOException e) {
-      return "";
-    }
+    return PROCESSES.get((int) pid).map(ProcessInfo::comm).orElse("");
   }
 
   /**
@@ -77,15 +72,14 @@ class KeeperIT {
         .filter(h -> comm(h.pid()).equals("gdbserver")).map(ProcessHandle::pid).toList();
     assertThat(servers).hasSize(1);
     long server = servers.get(0);
-    assertThat(Files.readString(Path.of("/proc/" + target.pid() + "/status")))
-        .containsPattern("TracerPid:\\s+" + server + "\\n");
+    assertThat(PROCESSES.get((int) target.pid()).orElseThrow().tracerPid())
+        .isEqualTo((int) server);
 
     assertThat(ProcessHandle.of(keeper).orElseThrow().destroyForcibly()).isTrue();
 
     Awaitility.await("gdbserver " + server + " ends with its keeper")
         .atMost(Duration.ofSeconds(20)).until(() -> !Keeper.running(server));
     Awaitility.await("the target is let go").atMost(Duration.ofSeconds(20))
-        .until(() -> Files.readString(Path.of("/proc/" + target.pid() + "/status"))
-            .contains("TracerPid:\t0\n"));
+        .until(() -> PROCESSES.get((int) target.pid()).orElseThrow().tracerPid() == 0);
   }
 }

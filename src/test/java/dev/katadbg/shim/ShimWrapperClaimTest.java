@@ -69,8 +69,8 @@ class ShimWrapperClaimTest {
     SessionRegistry registry = SessionRegistry.open(dir.resolve("state"), r -> true);
     var claimed = (SessionRegistry.Claim.Claimed) registry.claim("default", "c1");
     registry.save(new Session("c1", "default", claimed.dir(), Optional.of(dir),
-        Path.of("/bin/true"), "", SessionState.STARTING, Optional.empty(), owner, Optional.empty(), Optional.empty(),
-        List.of(), Instant.now(), Session.Origin.HANDED));
+        Path.of("/bin/true"), "", SessionState.STARTING, Optional.empty(), owner,
+        Optional.empty(), Optional.empty(), List.of(), Instant.now(), Session.Origin.HANDED));
   }
 
   record Ran(int code, String stderr) {}
